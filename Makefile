@@ -1,0 +1,48 @@
+# The tiers-lieux knowledge graph. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+BUILD_DIR ?= build
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps build validate qc serve test bench clean
+
+help: ## List the targets with what they do
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP) ## Create the virtual environment and install the project (done by every target)
+
+system-deps: ## Install the Debian packages the browser tests need (chromium), when missing
+	@bash scripts/install-system-deps.sh
+
+build: setup ## Build the dataset, dumps and store into build/ (refuses a graph that does not conform)
+	$(BIN)/tierslieux build --out $(BUILD_DIR)
+
+validate: setup ## Validate the whole graph against the shapes
+	$(BIN)/tierslieux validate
+
+qc: setup ## Run the data-quality lint queries (each must return no row)
+	$(BIN)/tierslieux qc
+
+serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)/
+	$(BIN)/tierslieux build --out $(BUILD_DIR) --if-needed
+	@echo "The graph is built and validated in $(BUILD_DIR)/. (The SPARQL service is not part of this build yet.)"
+
+test: setup system-deps ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+bench: setup ## Measure speed and memory; writes benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run.py
+
+clean: ## Remove the build folder and caches (keeps the virtual environment)
+	rm -rf $(BUILD_DIR) .pytest_cache dist

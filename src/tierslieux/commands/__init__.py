@@ -1,0 +1,1 @@
+"""Sub-commands of the ``tierslieux`` command line, one module each."""

@@ -1,0 +1,109 @@
+"""Reading and writing RDF files with messages that name the file, line and column."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import to_canonical_graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .namespaces import bind_prefixes
+
+_FORMATS_BY_SUFFIX = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+}
+
+
+@dataclass
+class RDFSyntaxError(Exception):
+    """A file that cannot be read as RDF, with where and why."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+def rdf_format_for(path: Path) -> str:
+    """Return rdflib's format name for a file, from its suffix (Turtle when unknown)."""
+    return _FORMATS_BY_SUFFIX.get(path.suffix.lower(), "turtle")
+
+
+def _position(text: bytes | str, offset: int) -> tuple[int, int]:
+    """Return the 1-based line and column of ``offset`` in ``text``."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return line, column
+
+
+def parse_file(path: Path, graph: Graph | None = None) -> Graph:
+    """Parse one RDF file into ``graph`` (a new graph when None) and return it.
+
+    Raises :class:`RDFSyntaxError` naming the file, line and column on malformed
+    input, and on a file that is missing or not UTF-8.
+    """
+    path = Path(path)
+    graph = graph if graph is not None else Graph()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise RDFSyntaxError(path, None, None, f"cannot read the file ({error.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(data[: error.start].decode("utf-8", errors="replace"), error.start)
+        raise RDFSyntaxError(path, line, column, "the file is not valid UTF-8") from None
+    try:
+        graph.parse(data=text, format=rdf_format_for(path), publicID=path.resolve().as_uri())
+    except BadSyntax as error:
+        line, column = _position(error._str, error._i)
+        raise RDFSyntaxError(path, line, column, error._why) from None
+    except Exception as error:  # rdflib's other parsers raise assorted exception types
+        raise RDFSyntaxError(path, getattr(error, "lineno", None), None, str(error) or type(error).__name__) from None
+    return graph
+
+
+def write_atomically(path: Path, content: bytes | str) -> None:
+    """Write ``content`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def canonical_turtle(graph: Graph) -> str:
+    """Serialise ``graph`` as the project's canonical Turtle (sorted, our prefixes, only those used)."""
+    out = Graph()
+    bind_prefixes(out)
+    # Blank nodes are relabelled from their content so that their order, too, is stable.
+    for triple in to_canonical_graph(graph):
+        out.add(triple)
+    return out.serialize(format="turtle")
