@@ -22,7 +22,7 @@ from rdflib import Dataset, Graph
 
 from . import __version__
 from .namespaces import PREFIXES, bind_prefixes
-from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR
+from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
 from .rdfio import parse_file
 from .sources import SourceFile, all_source_files, sources_digest
 from .validation import ValidationOutcome, load_shapes, validate_graph
@@ -99,8 +99,9 @@ class BuildResult:
     skipped: bool = False
 
 
-def _digest(files: list[SourceFile]) -> str:
-    return sources_digest(files, extra=f"tierslieux {__version__}".encode())
+def _digest(files: list[SourceFile], shapes_dir: Path) -> str:
+    shapes = b"".join(p.read_bytes() for p in turtle_files(shapes_dir))
+    return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes)
 
 
 def _file_info(path: Path) -> dict:
@@ -160,11 +161,11 @@ def _prune(layout: BuildLayout, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def is_current(out_root: Path, files: list[SourceFile] | None = None) -> bool:
-    """Return True when the published release was built from exactly the present sources."""
+def is_current(out_root: Path, files: list[SourceFile] | None = None, shapes_dir: Path = SHAPES_DIR) -> bool:
+    """Return True when the published release was built from exactly the present sources and shapes."""
     files = files if files is not None else all_source_files()
     manifest = BuildLayout(out_root).manifest()
-    return bool(manifest) and manifest.get("sources_sha256") == _digest(files) and BuildLayout(out_root).store_dir.is_dir()
+    return bool(manifest) and manifest.get("sources_sha256") == _digest(files, shapes_dir) and BuildLayout(out_root).store_dir.is_dir()
 
 
 def build_release(
@@ -186,7 +187,7 @@ def build_release(
     out_root = Path(out_root).resolve()
     layout = BuildLayout(out_root)
     files = files if files is not None else all_source_files(data_dir=data_dir, ontology_dir=ontology_dir)
-    if if_needed and is_current(out_root, files):
+    if if_needed and is_current(out_root, files, shapes_dir):
         manifest = layout.manifest() or {}
         return BuildResult(layout.current.resolve(), manifest.get("triples", 0), manifest.get("graphs", {}), None, 0.0, skipped=True)
 
@@ -213,7 +214,7 @@ def build_release(
             "version": __version__,
             "release": release_id,
             "built_at": built_at.isoformat(timespec="seconds"),
-            "sources_sha256": _digest(files),
+            "sources_sha256": _digest(files, shapes_dir),
             "triples": triples,
             "graphs": dict(sorted(graphs.items())),
             "dumps": dumps,

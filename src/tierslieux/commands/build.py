@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..build import BuildLayout, BuildRefused, build_release
-from ..paths import default_build_dir
+from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
 from ..validation import format_report
 
@@ -17,7 +17,10 @@ from ..validation import format_report
 @click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=None, help="Build folder (default: ./build).")
 @click.option("--if-needed", is_flag=True, help="Do nothing when the current release was built from the same sources.")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True, help="Language of the validation report.")
-def build(out_root: Path | None, if_needed: bool, lang: str) -> None:
+@click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=ONTOLOGY_DIR, show_default=True)
+@click.option("--shapes-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=SHAPES_DIR, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=DATA_DIR, show_default=True)
+def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path, shapes_dir: Path, data_dir: Path) -> None:
     """Merge ontology, vocabularies and data into one dataset (one named graph per source),
     validate it, and publish dumps and an on-disk Oxigraph store as the current release.
 
@@ -25,7 +28,7 @@ def build(out_root: Path | None, if_needed: bool, lang: str) -> None:
     """
     out_root = out_root or default_build_dir()
     try:
-        result = build_release(out_root, if_needed=if_needed)
+        result = build_release(out_root, if_needed=if_needed, ontology_dir=ontology_dir, shapes_dir=shapes_dir, data_dir=data_dir)
     except RDFSyntaxError as error:
         click.echo(f"error: {error}", err=True)
         click.echo("build refused: the current release is unchanged", err=True)

@@ -1,0 +1,174 @@
+"""The validate, build and format commands: outputs and exit codes, good and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from tierslieux.build import BuildLayout, BuildRefused, build_release
+from tierslieux.cli import main
+
+from .conftest import MINI_BAD_DATA, MINI_SHAPES
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+# --- validate -----------------------------------------------------------------
+
+
+def test_validate_conforming_file_exits_0(runner, mini_repo):
+    result = invoke(runner, "validate", mini_repo / "data/curated/places.ttl")
+    assert result.exit_code == 0, result.output
+    assert "conforms" in result.output
+
+
+def test_validate_reports_the_failing_resource_in_english_and_french(runner, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(MINI_BAD_DATA, encoding="utf-8")
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(MINI_SHAPES, encoding="utf-8")
+    from tierslieux.validation import format_report, load_graph, validate_graph
+
+    outcome = validate_graph(load_graph([bad]), shapes=load_graph([shapes]), model=Graph())
+    assert not outcome.conforms
+    [result] = outcome.results
+    assert str(result.focus_node) == "https://w3id.org/tiers-lieux/id/place/sans-nom"
+    assert str(result.path) == "http://www.w3.org/2000/01/rdf-schema#label"
+    assert result.severity == SH.Violation
+    english = format_report(outcome, "en")
+    french = format_report(outcome, "fr")
+    assert "place:sans-nom\n  Violation [rdfs:label]: A third place must have a name." in english
+    assert "place:sans-nom\n  Violation [rdfs:label]: Un tiers-lieu doit avoir un nom." in french
+    assert "does NOT conform" in english and "NON conforme" in french
+
+
+def test_validate_malformed_turtle_names_file_line_and_column(runner, tmp_path):
+    bad = tmp_path / "broken.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "open .\n', encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:3:18:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_missing_file_exits_2(runner, tmp_path):
+    result = runner.invoke(main, ["validate", str(tmp_path / "nope.ttl")])
+    assert result.exit_code == 2
+    assert "nope.ttl: cannot read the file" in result.output
+
+
+def test_validate_non_utf8_file_exits_2(runner, tmp_path):
+    bad = tmp_path / "latin1.ttl"
+    bad.write_bytes('@prefix ex: <http://example.org/> .\nex:a ex:b "Arrêt" .\n'.encode("latin-1"))
+    result = runner.invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:2:" in result.output and "not valid UTF-8" in result.output
+
+
+def test_validate_can_print_the_report_graph(runner, mini_repo):
+    result = invoke(runner, "validate", "--format", "turtle", mini_repo / "data/curated/places.ttl")
+    report = Graph().parse(data=result.output, format="turtle")
+    assert (None, SH.conforms, None) in report
+
+
+def test_validate_whole_graph_by_default_as_a_real_process():
+    completed = subprocess.run([sys.executable, "-m", "tierslieux", "validate"], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "The graph conforms" in completed.stdout
+
+
+# --- build --------------------------------------------------------------------
+
+
+def build_args(repo: Path, out: Path) -> list:
+    return ["build", "--out", out, "--ontology-dir", repo / "ontology", "--shapes-dir", repo / "shapes", "--data-dir", repo / "data"]
+
+
+def test_build_publishes_store_dumps_and_manifest(runner, mini_repo, tmp_path):
+    out = tmp_path / "build"
+    result = invoke(runner, *build_args(mini_repo, out))
+    assert result.exit_code == 0, result.output
+    layout = BuildLayout(out)
+    manifest = layout.manifest()
+    assert manifest["graphs"] == {
+        "https://w3id.org/tiers-lieux/graph/curated/places": 2,
+        "https://w3id.org/tiers-lieux/graph/ontology": 3,
+    }
+    assert manifest["triples"] == 5
+    assert sorted(manifest["dumps"]) == sorted(f"tiers-lieux.{s}" for s in ("trig", "nq", "ttl", "nt", "jsonld", "rdf"))
+    store = ox.Store.read_only(str(layout.store_dir))
+    labels = [s["l"].value for s in store.query("SELECT ?l { ?p a <https://w3id.org/tiers-lieux/ontology#ThirdPlace> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }", use_default_graph_as_union=True)]
+    assert labels == ["La Coroutine"]
+    for name in manifest["dumps"]:
+        path = layout.dumps_dir / name
+        fmt = ox.RdfFormat.from_extension(path.suffix[1:])
+        assert len(list(ox.parse(path=str(path), format=fmt))) == 5, name
+
+
+def test_build_if_needed_skips_an_unchanged_graph_and_rebuilds_a_changed_one(runner, mini_repo, tmp_path):
+    out = tmp_path / "build"
+    invoke(runner, *build_args(mini_repo, out))
+    first = BuildLayout(out).current.resolve()
+    result = invoke(runner, *build_args(mini_repo, out), "--if-needed")
+    assert "up to date" in result.output and BuildLayout(out).current.resolve() == first
+    data = mini_repo / "data/curated/places.ttl"
+    data.write_text(data.read_text() + '<https://w3id.org/tiers-lieux/id/place/la-coroutine> <http://www.w3.org/2000/01/rdf-schema#label> "La Coroutine"@en .\n')
+    result = invoke(runner, *build_args(mini_repo, out), "--if-needed")
+    assert "built 6 triples" in result.output
+    assert BuildLayout(out).current.resolve() != first
+
+
+def test_build_refuses_a_graph_that_does_not_conform_and_keeps_the_release(runner, mini_repo, tmp_path):
+    out = tmp_path / "build"
+    invoke(runner, *build_args(mini_repo, out))
+    before = BuildLayout(out).current.resolve()
+    before_manifest = BuildLayout(out).manifest()
+    (mini_repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    result = runner.invoke(main, [str(a) for a in build_args(mini_repo, out)])
+    assert result.exit_code == 1
+    assert "place:sans-nom" in result.output and "build refused" in result.output
+    assert BuildLayout(out).current.resolve() == before
+    assert BuildLayout(out).manifest() == before_manifest
+    assert not [p for p in (out / "releases").iterdir() if p.name.startswith(".")], "no half-written release is left behind"
+
+
+def test_build_refuses_malformed_turtle_with_its_position(runner, mini_repo, tmp_path):
+    (mini_repo / "data/curated/broken.ttl").write_text("<a> <b> .\n", encoding="utf-8")
+    result = runner.invoke(main, [str(a) for a in build_args(mini_repo, tmp_path / "build")])
+    assert result.exit_code == 2
+    assert "broken.ttl:1:" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "build" / "current").exists()
+
+
+def test_build_release_api_raises_build_refused(mini_repo, tmp_path):
+    (mini_repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    with pytest.raises(BuildRefused) as refused:
+        build_release(tmp_path / "b", ontology_dir=mini_repo / "ontology", shapes_dir=mini_repo / "shapes", data_dir=mini_repo / "data")
+    assert [str(r.focus_node) for r in refused.value.outcome.results] == ["https://w3id.org/tiers-lieux/id/place/sans-nom"]
+
+
+# --- format -------------------------------------------------------------------
+
+
+def test_format_check_fails_on_a_non_canonical_file_and_format_fixes_it(runner, mini_repo):
+    path = mini_repo / "ontology/core.ttl"
+    result = runner.invoke(main, ["format", "--check", str(path)])
+    assert result.exit_code == 1 and "not in canonical form" in result.output
+    assert invoke(runner, "format", path).exit_code == 0
+    assert runner.invoke(main, ["format", "--check", str(path)]).exit_code == 0
+    assert json.dumps(sorted(Graph().parse(path))) == json.dumps(sorted(Graph().parse(data=path.read_text(), format="turtle")))

@@ -1,0 +1,70 @@
+"""Every file of the knowledge model parses, is canonical, conforms, and passes the lint queries."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from tierslieux.commands.format import default_turtle_files, non_canonical_files
+from tierslieux.commands.qc import load_sources_store, run_lint
+from tierslieux.named_queries import load_named_queries, parse_named_query
+from tierslieux.paths import DATA_DIR, QC_QUERIES_DIR, QUERIES_DIR, turtle_files
+from tierslieux.rdfio import parse_file
+from tierslieux.sources import all_source_files
+from tierslieux.validation import format_report, load_graph, load_model, load_shapes, validate_graph
+
+from .conftest import REPO_ROOT
+
+MODEL_FILES = default_turtle_files()
+QUERY_FILES = sorted(QUERIES_DIR.rglob("*.rq"))
+DATA_FILES = turtle_files(DATA_DIR)
+
+
+def rel(path) -> str:
+    """Test id: the path relative to the repository."""
+    return str(path.relative_to(REPO_ROOT))
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=rel)
+def test_turtle_file_parses(path):
+    assert len(parse_file(path)) > 0, f"{path} is empty"
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=rel)
+def test_turtle_file_is_canonical(path):
+    assert non_canonical_files([path]) == [], f"{path} is not canonical: run `tierslieux format {rel(path)}`"
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=rel)
+def test_query_file_parses_and_has_a_header(path):
+    query = parse_named_query(path)
+    assert query.title and query.description
+    substitutions = {ox.Variable(p.name): ox.Literal("x") for p in query.parameters}
+    ox.Store().query(query.text, substitutions=substitutions)  # raises SyntaxError with its position
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return load_shapes()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.mark.parametrize("path", DATA_FILES, ids=rel)
+def test_data_file_conforms(path, shapes, model):
+    outcome = validate_graph(load_graph([path]), shapes=shapes, model=model)
+    assert outcome.conforms, format_report(outcome)
+
+
+@pytest.fixture(scope="module")
+def whole_graph_store():
+    return load_sources_store(all_source_files())
+
+
+@pytest.mark.parametrize("query", list(load_named_queries(QC_QUERIES_DIR).values()), ids=lambda q: q.name)
+def test_lint_query_finds_nothing_in_the_repository(query, whole_graph_store):
+    rows = run_lint(whole_graph_store, query)
+    assert rows == [], f"{query.title}: {len(rows)} rows, first: {rows[:5]}"
