@@ -1,0 +1,65 @@
+"""The SPARQL service: a Flask application factory.
+
+``create_app()`` builds the application; ``server/wsgi.py`` and
+``tierslieux serve`` (gunicorn) both use it. Settings come from, in order, the
+defaults below, ``TIERSLIEUX_*`` environment variables (``TIERSLIEUX_BUILD_DIR``,
+``TIERSLIEUX_MAX_RESULT_ROWS``…; values are read as JSON when they parse as
+JSON) and ``test_config``. The update token is only ever read from
+``TIERSLIEUX_UPDATE_TOKEN`` (or ``test_config``), as a plain string.
+
+Nothing mutable is shared between requests: each worker process opens the
+built store read-only once, and re-opens it when a new release is published.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from ..paths import default_build_dir
+from .stores import StoreRegistry
+
+DEFAULTS: dict = {
+    # The folder `tierslieux build` writes to; the store is BUILD_DIR/current/store.
+    "BUILD_DIR": None,
+    # A Store object to serve instead of the built one (tests, RemoteStore).
+    "STORE": None,
+    # `Authorization: Bearer <token>` enables SPARQL Update; None keeps the service read-only.
+    "UPDATE_TOKEN": None,
+    # SERVICE endpoints a query may call; any other target is refused before connecting.
+    "SERVICE_ALLOWLIST": [],
+    # Longest query (or update) text accepted, in UTF-8 bytes.
+    "MAX_QUERY_BYTES": 64 * 1024,
+    # Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer; more is refused with 422.
+    "MAX_RESULT_ROWS": 100_000,
+    # Time a query may run before it is stopped and answered with 503.
+    "QUERY_TIMEOUT_SECONDS": 30.0,
+}
+
+ENV_PREFIX = "TIERSLIEUX"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the service's Flask application (see the module docstring for its settings)."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    token = os.environ.get(f"{ENV_PREFIX}_UPDATE_TOKEN")
+    app.config["UPDATE_TOKEN"] = token or None
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["BUILD_DIR"] = Path(app.config["BUILD_DIR"] or default_build_dir())
+    # Werkzeug refuses bigger bodies with 413 before reading them; room is left for the form's other fields.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) * 3 + 16 * 1024
+    app.json.sort_keys = False
+
+    app.extensions["tierslieux.stores"] = StoreRegistry(app.config["BUILD_DIR"], app.config["STORE"])
+
+    from . import cors, sparql
+
+    cors.init_app(app)
+    app.register_blueprint(sparql.bp)
+    return app

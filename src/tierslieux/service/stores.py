@@ -1,0 +1,60 @@
+"""Which store a request reads: opened once per worker process, re-opened when a new release is published."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from ..store import EmbeddedStore, Store
+
+
+class StoreRegistry:
+    """Hands out the current store and a cache that lives exactly as long as that store.
+
+    The store is opened on first use, not at import time, so that each gunicorn
+    worker opens its own read-only handle after the fork.
+    """
+
+    def __init__(self, build_dir: Path, fixed_store: Store | None = None):
+        self.build_dir = Path(build_dir)
+        self._fixed = fixed_store
+        self._lock = threading.Lock()
+        self._store: Store | None = fixed_store
+        self._target: Path | None = None
+        self._caches: dict[str, dict[str, Any]] = {}
+
+    @property
+    def store_dir(self) -> Path:
+        """The store of the published release (``BUILD_DIR/current/store``, as ``build.BuildLayout`` lays it out)."""
+        # Not imported from build.py: that would load pySHACL into every server worker.
+        return self.build_dir / "current" / "store"
+
+    def get(self) -> Store:
+        """Return the store to query, opening the newly published release if ``current`` moved."""
+        if self._fixed is not None:
+            return self._fixed
+        target = self.store_dir.resolve()
+        with self._lock:
+            if self._store is None or target != self._target:
+                self._store = EmbeddedStore.open(self.store_dir)
+                self._target = target
+                self._caches = {}
+            return self._store
+
+    def cache(self, store: Store) -> dict[str, Any]:
+        """Return a dict for values computed from ``store`` (statistics, descriptions)."""
+        with self._lock:
+            return self._caches.setdefault(store.identity, {})
+
+
+def registry() -> StoreRegistry:
+    """The registry of the application handling the current request."""
+    return current_app.extensions["tierslieux.stores"]
+
+
+def current_store() -> Store:
+    """The store the current request reads."""
+    return registry().get()

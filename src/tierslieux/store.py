@@ -1,0 +1,177 @@
+"""The one small interface between the service and a SPARQL engine.
+
+The service talks to a :class:`Store`: it asks a query with its protocol
+dataset (``default-graph-uri``/``named-graph-uri``) and a time limit, and gets
+back a :class:`QueryOutcome` whose rows or triples it may stop reading at any
+time. :class:`EmbeddedStore` is the on-disk Oxigraph store that
+``tierslieux build`` writes, opened read-only so that several server processes
+share it; an external SPARQL 1.1 server (``RemoteStore``) fits behind the same
+protocol.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import pyoxigraph as ox
+
+ResultKind = Literal["solutions", "boolean", "graph"]
+
+
+class StoreError(Exception):
+    """The store could not be opened or read."""
+
+
+class QuerySyntaxError(ValueError):
+    """The query text is not valid SPARQL; the message gives the line and column."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past its time limit."""
+
+
+@dataclass
+class QueryOutcome:
+    """The answer to one query, read lazily.
+
+    ``kind`` says which of the fields is set: ``variables`` and ``rows`` for a
+    SELECT, ``boolean`` for an ASK, ``triples`` for a CONSTRUCT or DESCRIBE.
+    ``rows`` and ``triples`` are iterators that raise :class:`QueryTimeout`
+    once the deadline has passed.
+    """
+
+    kind: ResultKind
+    variables: list[str] = field(default_factory=list)
+    rows: Iterator[ox.QuerySolution] | None = None
+    boolean: bool | None = None
+    triples: Iterator[ox.Triple] | None = None
+
+
+class Store(Protocol):
+    """What the service needs from a SPARQL engine."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> QueryOutcome:
+        """Run a SPARQL query; with no dataset given, the default graph is the union of all graphs."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update."""
+        ...
+
+    def triples_count(self) -> int:
+        """Return the number of quads in the store (every triple of every graph)."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        ...
+
+    @property
+    def identity(self) -> str:
+        """A string that changes when the store's content may have changed (used to key caches)."""
+        ...
+
+
+def _guarded(items: Iterator, deadline: float | None) -> Iterator:
+    """Yield from ``items``, raising :class:`QueryTimeout` before each item once ``deadline`` has passed."""
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        yield item
+
+
+class EmbeddedStore:
+    """An on-disk Oxigraph store opened read-only (or a given pyoxigraph store, for tests and builds)."""
+
+    def __init__(self, store: ox.Store, identity: str, *, read_only: bool = True):
+        self._store = store
+        self._identity = identity
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, store_dir: Path) -> EmbeddedStore:
+        """Open the Oxigraph store in ``store_dir`` read-only; raise :class:`StoreError` with a clear message."""
+        store_dir = Path(store_dir)
+        if not store_dir.is_dir():
+            raise StoreError(f"no store at {store_dir}: run `tierslieux build` first")
+        real = store_dir.resolve()
+        try:
+            store = ox.Store.read_only(str(real))
+            # Opening is lazy about some files: read once so a damaged store fails here, not on a request.
+            store.query("ASK { GRAPH ?g { ?s ?p ?o } }")
+        except (OSError, ValueError, RuntimeError) as error:
+            raise StoreError(f"the store at {store_dir} cannot be opened ({error}); rebuild it with `tierslieux build`") from error
+        return cls(store, identity=str(real), read_only=True)
+
+    @property
+    def identity(self) -> str:
+        """The resolved path of the store (a new release is a new folder)."""
+        return self._identity
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> QueryOutcome:
+        """Run ``sparql``; a protocol dataset replaces the query's own FROM / FROM NAMED.
+
+        With neither a protocol dataset nor FROM clauses, the default graph is
+        the union of all named graphs. Raises :class:`QuerySyntaxError` for a
+        query that does not parse and :class:`QueryTimeout` when the deadline
+        passes before the first answer.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        options: dict = {}
+        if default_graph_uris or named_graph_uris:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris] or ox.DefaultGraph()
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
+        else:
+            options["use_default_graph_as_union"] = True
+        try:
+            result = self._store.query(sparql, **options)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except OSError as error:
+            raise StoreError(f"the store could not answer: {error}") from error
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout()
+        if isinstance(result, ox.QuerySolutions):
+            return QueryOutcome("solutions", variables=[v.value for v in result.variables], rows=_guarded(iter(result), deadline))
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome("boolean", boolean=bool(result))
+        return QueryOutcome("graph", triples=_guarded(iter(result), deadline))
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update; refused on a read-only store."""
+        if self.read_only:
+            raise StoreError("this store is opened read-only")
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+
+    def triples_count(self) -> int:
+        """Return the number of quads in the store."""
+        return len(self._store)
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
