@@ -88,6 +88,7 @@ class TL(DefinedNamespace):
     fundingModel: URIRef  # -> skos:Concept in vocab/funding-model
     geocodingPrecision: URIRef  # xsd:decimal in [0, 1]
     wikidataItem: URIRef  # -> http://www.wikidata.org/entity/Q…
+    kindClass: URIRef  # annotation: concept (place kind, legal form) -> the owl:Class its bearers belong to
 
     # --- communities ----------------------------------------------------------
     Community: URIRef
@@ -290,7 +291,49 @@ def graph_iri(name: str) -> URIRef:
     return URIRef(GRAPH_BASE + name)
 
 
-PAIR = Namespace("http://virtual-assembly.org/ontologies/pair#")
+class PAIR(DefinedNamespace):
+    """The PAIR ontology of Assemblée Virtuelle (``http://virtual-assembly.org/ontologies/pair#``).
+
+    Closed: only the terms our ontology aligns to, each checked against PAIR's own
+    definition (assemblee-virtuelle/pair, ``2-Implementation/owl/pair.ttl``).
+    """
+
+    _NS = Namespace("http://virtual-assembly.org/ontologies/pair#")
+    _fail = True
+
+    # classes
+    Document: URIRef
+    Ecosystem: URIRef
+    Event: URIRef
+    MembershipAssociation: URIRef
+    Organization: URIRef
+    Person: URIRef
+    PhysicalPlace: URIRef
+    PostalAddress: URIRef
+    Town: URIRef
+    # properties
+    addressStreet: URIRef
+    addressZipCode: URIRef
+    documents: URIRef
+    endDate: URIRef
+    hasLocation: URIRef
+    hasPart: URIRef
+    hasPostalAddress: URIRef
+    hasStatus: URIRef
+    hasType: URIRef
+    homePage: URIRef
+    involves: URIRef
+    membershipActor: URIRef
+    membershipRole: URIRef
+    offers: URIRef
+    operatedBy: URIRef
+    operates: URIRef
+    organizationOfMembership: URIRef
+    partnerOf: URIRef
+    startDate: URIRef
+    supportedBy: URIRef
+
+
 GEOF = Namespace("http://www.opengis.net/def/function/geosparql/")
 WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 WD = Namespace("http://www.wikidata.org/entity/")
