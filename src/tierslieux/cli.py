@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "build": "tierslieux.commands.build:build",
     "qc": "tierslieux.commands.qc:qc",
     "format": "tierslieux.commands.format:format_command",
+    "query": "tierslieux.commands.query:query",
 }
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
@@ -26,6 +27,7 @@ SHORT_HELP: dict[str, str] = {
     "build": "Merge ontology, vocabularies and data into a validated dataset, dumps and store.",
     "qc": "Run the data-quality lint queries of queries/qc/ (each must return no row).",
     "format": "Rewrite Turtle files in canonical form, or --check that they are.",
+    "query": "Run a named query of queries/ (--list them) on the built store or a SPARQL endpoint.",
 }
 
 

@@ -1,0 +1,133 @@
+"""The named queries on the service: ``/queries/`` lists them, ``/queries/{name}`` runs one.
+
+Parameter values come from the URL's query string, are checked against their
+declared types (a bad value is a 400 naming the parameter) and are bound as RDF
+terms by a ``VALUES`` block (the store interface takes query text only), never
+pasted into the query. Results are negotiated and serialised like ``/sparql``'s
+(``results.py``); ``format`` is the one reserved query-string name.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, render_template_string, request, url_for
+
+from ..named_queries import NamedQuery, load_named_queries
+from ..paths import QUERIES_DIR
+from ..query_params import ParameterError, bind_parameters, inject_values
+from ..store import QueryTimeout, StoreError
+from .results import NotAcceptable, TooManyResults, negotiate, render
+from .stores import current_store
+
+bp = Blueprint("named", __name__)
+
+#: Query-string names that choose the answer's form rather than bind a parameter.
+RESERVED = ("format",)
+
+_LIST_PAGE = """{% extends "base.html" %}
+{% block title %}Named queries — Tiers-lieux knowledge graph{% endblock %}
+{% block content %}
+  <h1>Named queries</h1>
+  <p class="subtitle">Ready-made SPARQL queries. Run one at <code>/queries/NAME</code>, giving parameters in the
+  query string (for example <code>?region=https://…</code>); the answer is negotiated like <code>/sparql</code>'s
+  (add <code>format=json</code>, <code>xml</code>, <code>csv</code> or <code>tsv</code>).</p>
+  {% for q in queries %}
+  <section class="card named-query" id="{{ q.name }}">
+    <h2><a href="{{ q.url }}">{{ q.title }}</a></h2>
+    <p>{{ q.description }}</p>
+    {% if q.parameters %}
+    <ul class="params">
+      {% for p in q.parameters %}
+      <li><code>{{ p.name }}</code> ({{ p.type }}){% if p.default is not none %} = <code>{{ p.default }}</code>{% else %}, required{% endif %}{% if p.description %} — {{ p.description }}{% endif %}</li>
+      {% endfor %}
+    </ul>
+    {% endif %}
+    <details><summary>SPARQL</summary><pre><code>{{ q.sparql }}</code></pre></details>
+  </section>
+  {% endfor %}
+{% endblock %}
+"""
+
+
+def _queries() -> dict[str, NamedQuery]:
+    """The named queries of the configured folder (``NAMED_QUERIES_DIR``, by default the repository's queries/)."""
+    return load_named_queries(current_app.config.get("NAMED_QUERIES_DIR") or QUERIES_DIR)
+
+
+def _error(status: int, message: str) -> Response:
+    response = Response(message + "\n", status=status, mimetype="text/plain")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def describe(query: NamedQuery) -> dict:
+    """Return a JSON-ready description of ``query``: name, title, description, URL, parameters and text."""
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "url": url_for("named.run", name=query.name, _external=True),
+        "parameters": [
+            {"name": p.name, "type": p.type, "default": p.default, "required": p.default is None, "description": p.description}
+            for p in query.parameters
+        ],
+        "sparql": query.text,
+    }
+
+
+@bp.get("/queries/")
+def index() -> Response:
+    """List the named queries, as JSON or as an HTML page (by Accept, or ``format=json|html``)."""
+    described = [describe(q) for q in _queries().values()]
+    wanted = (request.args.get("format") or "").lower()
+    if not wanted:
+        best = request.accept_mimetypes.best_match(["application/json", "text/html"], default="application/json")
+        wanted = "html" if best == "text/html" else "json"
+    if wanted == "json":
+        response = jsonify({"queries": described})
+    elif wanted == "html":
+        response = Response(render_template_string(_LIST_PAGE, queries=described), mimetype="text/html")
+    else:
+        return _error(406, f"Cannot produce format={wanted!r} for the list of queries. Available: json, html.")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/queries/<name>")
+def run(name: str) -> Response:
+    """Run the named query ``name`` with the query string's parameters and return its results."""
+    queries = _queries()
+    if name not in queries:
+        return _error(404, f"No named query {name!r}. Known queries: {', '.join(queries)} (see /queries/).")
+    query = queries[name]
+    given = {}
+    for key in request.args:
+        if key in RESERVED:
+            continue
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            return _error(400, f"query {name!r}, parameter {key!r}: given {len(values)} times; give it once.")
+        given[key] = values[0]
+    try:
+        bound = bind_parameters(query, given)
+        # Named queries are SELECT or ASK, so the format can be chosen before running anything.
+        fmt = negotiate("solutions", request.accept_mimetypes, request.args.get("format"))
+    except ParameterError as error:
+        return _error(400, str(error))
+    except NotAcceptable as error:
+        return _error(406, str(error))
+    config = current_app.config
+    try:
+        outcome = current_store().query(inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"])
+        if outcome.kind == "graph":
+            return _error(500, f"The named query {name!r} is not a SELECT or ASK query.")
+        body, rows = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))
+    except QueryTimeout:
+        return _error(503, f"The query {name!r} ran longer than {config['QUERY_TIMEOUT_SECONDS']} s and was stopped.")
+    except TooManyResults as error:
+        return _error(422, f"The query {name!r} has more than {error.limit} result rows, this service's limit.")
+    except StoreError as error:
+        return _error(503, f"The store is not available: {error}")
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["X-Result-Rows"] = str(rows)
+    return response
