@@ -60,9 +60,16 @@ class Store(Protocol):
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        union_default_graph: bool = True,
         timeout: float | None = None,
     ) -> QueryOutcome:
-        """Run a SPARQL query; with no dataset given, the default graph is the union of all graphs."""
+        """Run a SPARQL query.
+
+        A protocol dataset (``default_graph_uris``/``named_graph_uris``) replaces
+        the query's own FROM / FROM NAMED. Without one, the default graph is the
+        union of all named graphs when ``union_default_graph`` is true; pass
+        false for a query that names its own dataset with FROM.
+        """
         ...
 
     def update(self, sparql: str) -> None:
@@ -104,19 +111,23 @@ class EmbeddedStore:
         self.read_only = read_only
 
     @classmethod
-    def open(cls, store_dir: Path) -> EmbeddedStore:
-        """Open the Oxigraph store in ``store_dir`` read-only; raise :class:`StoreError` with a clear message."""
+    def open(cls, store_dir: Path, *, read_only: bool = True) -> EmbeddedStore:
+        """Open the Oxigraph store in ``store_dir`` (read-only unless asked); raise :class:`StoreError` with a clear message.
+
+        Read-only handles can be held by many processes at once; a writable one
+        takes the store's lock, so only one process may hold it.
+        """
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise StoreError(f"no store at {store_dir}: run `tierslieux build` first")
         real = store_dir.resolve()
         try:
-            store = ox.Store.read_only(str(real))
+            store = ox.Store.read_only(str(real)) if read_only else ox.Store(str(real))
             # Opening is lazy about some files: read once so a damaged store fails here, not on a request.
             store.query("ASK { GRAPH ?g { ?s ?p ?o } }")
         except (OSError, ValueError, RuntimeError) as error:
             raise StoreError(f"the store at {store_dir} cannot be opened ({error}); rebuild it with `tierslieux build`") from error
-        return cls(store, identity=str(real), read_only=True)
+        return cls(store, identity=str(real), read_only=read_only)
 
     @property
     def identity(self) -> str:
@@ -129,21 +140,22 @@ class EmbeddedStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        union_default_graph: bool = True,
         timeout: float | None = None,
     ) -> QueryOutcome:
-        """Run ``sparql``; a protocol dataset replaces the query's own FROM / FROM NAMED.
+        """Run ``sparql`` (see :meth:`Store.query`).
 
-        With neither a protocol dataset nor FROM clauses, the default graph is
-        the union of all named graphs. Raises :class:`QuerySyntaxError` for a
-        query that does not parse and :class:`QueryTimeout` when the deadline
-        passes before the first answer.
+        Raises :class:`QuerySyntaxError` for a query that does not parse and
+        :class:`QueryTimeout` when the deadline passes before the first answer.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         options: dict = {}
         if default_graph_uris or named_graph_uris:
-            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris] or ox.DefaultGraph()
+            # Only named graphs given: the default graph is empty (SPARQL 1.1 Query, 13.2).
+            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
             options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
-        else:
+        elif union_default_graph:
+            # Never together with FROM: pyoxigraph's union flag would silently replace the query's own dataset.
             options["use_default_graph_as_union"] = True
         try:
             result = self._store.query(sparql, **options)

@@ -56,10 +56,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) * 3 + 16 * 1024
     app.json.sort_keys = False
 
-    app.extensions["tierslieux.stores"] = StoreRegistry(app.config["BUILD_DIR"], app.config["STORE"])
+    # With an update token the store is opened writable, which only one process can do (see `tierslieux serve`).
+    app.extensions["tierslieux.stores"] = StoreRegistry(
+        app.config["BUILD_DIR"], app.config["STORE"], writable=bool(app.config["UPDATE_TOKEN"])
+    )
 
     from . import cors, sparql
 
     cors.init_app(app)
     app.register_blueprint(sparql.bp)
+    from .named import bp as named_queries  # /queries/
+
+    app.register_blueprint(named_queries)
     return app

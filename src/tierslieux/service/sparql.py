@@ -1,7 +1,183 @@
-"""The SPARQL 1.1 Protocol endpoint at ``/sparql``."""
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql`` and the VoID description at ``/.well-known/void``.
+
+Statuses: 400 malformed request or syntax error (with its line and column),
+401/403 update without a valid token or a refused operation (LOAD, file:,
+SERVICE off the allow-list), 405 other methods, 406 no producible format,
+413 query too long, 415 wrong media type or charset, 422 more rows than the
+limit (add LIMIT), 503 time limit reached. Every error body is plain text
+saying what was wrong.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hmac
+import json
+import logging
+import time
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request, url_for
+
+from ..store import QuerySyntaxError, QueryTimeout, StoreError
+from . import description, guard
+from .protocol import Operation, ProtocolError, read_operation
+from .results import GRAPH_FORMATS, NotAcceptable, TooManyResults, negotiate, render
+from .stores import registry
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
+
+METHODS = ["GET", "POST", "OPTIONS"]
+#: Methods routed here only to answer them with a clear 405.
+REFUSED_METHODS = ["PUT", "DELETE", "PATCH"]
+
+
+def plain(status: int, message: str, **headers: str) -> Response:
+    """A plain-text answer (errors and refusals)."""
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    response.headers.update(headers)
+    return response
+
+
+@bp.route("/sparql", methods=METHODS + REFUSED_METHODS)
+def endpoint() -> Response:
+    """Answer one SPARQL protocol request, or describe the service on a bare GET."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": ", ".join(METHODS)})
+    if request.method in REFUSED_METHODS:
+        return plain(405, f"{request.method} is not allowed on /sparql: send queries with GET or POST.", Allow=", ".join(METHODS))
+    config = current_app.config
+    try:
+        operation = read_operation(request, int(config["MAX_QUERY_BYTES"]))
+        if operation is None:
+            return _describe_service()
+        size = len(operation.text.encode("utf-8"))
+        if size > int(config["MAX_QUERY_BYTES"]):
+            raise ProtocolError(413, f"The {operation.kind} is {size} bytes long; this service accepts at most {config['MAX_QUERY_BYTES']} bytes.")
+        if operation.kind == "update":
+            return _update(operation)
+        return _query(operation)
+    except ProtocolError as error:
+        return plain(error.status, error.message)
+    except guard.Refused as error:
+        return plain(error.status, str(error))
+    except StoreError as error:
+        log.error("store unavailable: %s", error)
+        return plain(503, f"The store is not available: {error}")
+
+
+def _query(operation: Operation) -> Response:
+    config = current_app.config
+    scanned = guard.check(operation.text, is_update=False, allowlist=config["SERVICE_ALLOWLIST"])
+    guard.check_dataset_iris(operation.default_graph_uris + operation.named_graph_uris)
+    store = registry().get()
+    timeout = float(config["QUERY_TIMEOUT_SECONDS"])
+    started = time.monotonic()
+    try:
+        outcome = store.query(
+            operation.text,
+            default_graph_uris=operation.default_graph_uris,
+            named_graph_uris=operation.named_graph_uris,
+            union_default_graph=not scanned.has_from,
+            timeout=timeout,
+        )
+        fmt = negotiate(outcome.kind, request.accept_mimetypes, request.values.get("format"))
+        body, count = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))
+    except QuerySyntaxError as error:
+        return plain(400, f"SPARQL syntax error: {error}")
+    except NotAcceptable as error:
+        return plain(406, str(error))
+    except TooManyResults as error:
+        return plain(
+            422,
+            f"The answer has more than {error.limit} rows, the most this service returns at once; "
+            "add LIMIT (and OFFSET to page through it), or download the dumps.",
+            **{"X-Result-Limit": str(error.limit)},
+        )
+    except QueryTimeout:
+        return plain(
+            503, f"The query ran longer than {timeout:g} s, the limit of this service, and was stopped; make it more selective or add LIMIT.",
+            **{"Retry-After": "60"},
+        )
+    elapsed = time.monotonic() - started
+    log.info("query %s rows=%d in %.3fs", outcome.kind, count, elapsed)
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["X-Result-Rows"] = str(count)
+    response.vary.add("Accept")
+    return response
+
+
+def _update(operation: Operation) -> Response:
+    config = current_app.config
+    token = config["UPDATE_TOKEN"]
+    if not token:
+        return plain(403, "This service is read-only: SPARQL Update is refused.")
+    presented = request.headers.get("Authorization", "")
+    scheme, _, credentials = presented.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.strip().encode(), str(token).encode()):
+        return plain(403, "SPARQL Update needs a valid update token: send `Authorization: Bearer <token>`.")
+    if operation.using_graph_uris or operation.using_named_graph_uris:
+        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: put USING / WITH in the update itself.")
+    guard.check(operation.text, is_update=True, allowlist=config["SERVICE_ALLOWLIST"])
+    store = registry().get()
+    try:
+        store.update(operation.text)
+    except QuerySyntaxError as error:
+        return plain(400, f"SPARQL syntax error: {error}")
+    registry().forget_cached()
+    return Response(status=204)
+
+
+def _statistics() -> description.Statistics:
+    store = registry().get()
+    cache = registry().cache(store)
+    if "statistics" not in cache:
+        cache["statistics"] = description.compute_statistics(store)
+    return cache["statistics"]
+
+
+def _graph_response(triples: list[ox.Triple]) -> Response:
+    """Serialise a description in the negotiated RDF format (Turtle by default, shown as text to browsers)."""
+    accept = request.accept_mimetypes
+    wants_page = accept.best_match(["text/html"] + [f.media_type for f in GRAPH_FORMATS]) == "text/html" and not request.args.get("format")
+    try:
+        fmt = GRAPH_FORMATS[0] if wants_page else negotiate("graph", accept, request.args.get("format"))
+    except NotAcceptable as error:
+        return plain(406, str(error))
+    prefixes = {"sd": description.SD, "void": description.VOID, "dct": description.DCT, "tl": description.ONTOLOGY_IRI + "#"}
+    body = ox.serialize(triples, format=fmt.engine, prefixes=prefixes if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
+    response = Response(body, content_type="text/plain; charset=utf-8" if wants_page else fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _describe_service() -> Response:
+    config = current_app.config
+    endpoint_url = url_for("sparql.endpoint", _external=True)
+    triples = description.service_description(
+        endpoint_url, _statistics(), update_enabled=bool(config["UPDATE_TOKEN"]), federated=bool(config["SERVICE_ALLOWLIST"])
+    )
+    return _graph_response(triples)
+
+
+def _dump_urls() -> list[str]:
+    """Links to the dumps of the published release, as listed in its manifest (none when it has no manifest)."""
+    manifest_path = registry().build_dir / "current" / "manifest.json"
+    try:
+        names = sorted(json.loads(manifest_path.read_text(encoding="utf-8")).get("dumps", {}))
+    except (OSError, ValueError):
+        return []
+    root = request.url_root.rstrip("/")
+    return [f"{root}/dumps/{name}" for name in names]
+
+
+@bp.route("/.well-known/void", methods=["GET", "OPTIONS"])
+def void() -> Response:
+    """The VoID description of the dataset, with its statistics."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, OPTIONS"})
+    try:
+        triples = description.void_description(url_for("sparql.endpoint", _external=True), _statistics(), _dump_urls())
+    except StoreError as error:
+        return plain(503, f"The store is not available: {error}")
+    return _graph_response(triples)

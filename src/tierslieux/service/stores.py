@@ -18,8 +18,9 @@ class StoreRegistry:
     worker opens its own read-only handle after the fork.
     """
 
-    def __init__(self, build_dir: Path, fixed_store: Store | None = None):
+    def __init__(self, build_dir: Path, fixed_store: Store | None = None, *, writable: bool = False):
         self.build_dir = Path(build_dir)
+        self.writable = writable
         self._fixed = fixed_store
         self._lock = threading.Lock()
         self._store: Store | None = fixed_store
@@ -39,7 +40,7 @@ class StoreRegistry:
         target = self.store_dir.resolve()
         with self._lock:
             if self._store is None or target != self._target:
-                self._store = EmbeddedStore.open(self.store_dir)
+                self._store = EmbeddedStore.open(self.store_dir, read_only=not self.writable)
                 self._target = target
                 self._caches = {}
             return self._store
@@ -48,6 +49,11 @@ class StoreRegistry:
         """Return a dict for values computed from ``store`` (statistics, descriptions)."""
         with self._lock:
             return self._caches.setdefault(store.identity, {})
+
+    def forget_cached(self) -> None:
+        """Drop every cached value (after an update changed the store)."""
+        with self._lock:
+            self._caches = {}
 
 
 def registry() -> StoreRegistry:

@@ -1,0 +1,144 @@
+"""Result formats: content negotiation (Accept with q-values, or a ``format`` parameter) and serialisation.
+
+Serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV for SELECT and ASK,
+Turtle, N-Triples, JSON-LD, RDF/XML, TriG and N-Quads for CONSTRUCT and
+DESCRIBE). Rows are read through the store's deadline and counted against the
+row limit before anything is written, so a refused answer never starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+from ..namespaces import PREFIXES
+from ..store import QueryOutcome
+
+
+@dataclass(frozen=True)
+class Format:
+    """One result format: its canonical media type, the names a ``format`` parameter may use, and aliases."""
+
+    media_type: str
+    names: tuple[str, ...]
+    engine: ox.QueryResultsFormat | ox.RdfFormat
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value (text types carry their charset)."""
+        if self.media_type.startswith("text/"):
+            return f"{self.media_type}; charset=utf-8"
+        return self.media_type
+
+
+#: SELECT and ASK, in order of preference (the first is the default for */*).
+SOLUTION_FORMATS: tuple[Format, ...] = (
+    Format("application/sparql-results+json", ("json", "srj"), ox.QueryResultsFormat.JSON, ("application/json",)),
+    Format("application/sparql-results+xml", ("xml", "srx"), ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("text/csv", ("csv",), ox.QueryResultsFormat.CSV),
+    Format("text/tab-separated-values", ("tsv",), ox.QueryResultsFormat.TSV),
+)
+
+#: CONSTRUCT and DESCRIBE, in order of preference.
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("text/turtle", ("turtle", "ttl"), ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("application/n-triples", ("ntriples", "nt", "n-triples"), ox.RdfFormat.N_TRIPLES),
+    Format("application/ld+json", ("jsonld", "json-ld", "json"), ox.RdfFormat.JSON_LD, ("application/json",)),
+    Format("application/rdf+xml", ("rdfxml", "rdf", "xml", "rdf-xml"), ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+    Format("application/trig", ("trig",), ox.RdfFormat.TRIG),
+    Format("application/n-quads", ("nquads", "nq", "n-quads"), ox.RdfFormat.N_QUADS),
+)
+
+#: Formats that can carry prefixes declared once at the top.
+_PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+
+
+class NotAcceptable(Exception):
+    """No format both asked for and producible for this kind of result (HTTP 406)."""
+
+
+class TooManyResults(Exception):
+    """The answer has more rows or triples than the service's limit."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def formats_for(kind: str) -> tuple[Format, ...]:
+    """Return the formats that can carry a result of ``kind`` ("solutions", "boolean" or "graph")."""
+    return GRAPH_FORMATS if kind == "graph" else SOLUTION_FORMATS
+
+
+def negotiate(kind: str, accept: MIMEAccept, format_param: str | None) -> Format:
+    """Choose the format for a result of ``kind`` from a ``format`` parameter, else from the Accept header.
+
+    A ``format`` parameter may be a short name (``json``, ``ttl``…) or a media
+    type. Raises :class:`NotAcceptable` naming what can be produced.
+    """
+    offers = formats_for(kind)
+    if format_param:
+        wanted = format_param.strip().lower()
+        for fmt in offers:
+            if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
+                return fmt
+        raise NotAcceptable(_not_acceptable_message(kind, f"format={format_param!r}"))
+    if not accept:
+        return offers[0]
+    by_type: dict[str, Format] = {}
+    for fmt in offers:
+        by_type.setdefault(fmt.media_type, fmt)
+    for fmt in offers:
+        for alias in fmt.aliases:
+            by_type.setdefault(alias, fmt)
+    best = accept.best_match(list(by_type))
+    if best is None:
+        raise NotAcceptable(_not_acceptable_message(kind, f"Accept: {accept}"))
+    return by_type[best]
+
+
+def _not_acceptable_message(kind: str, asked: str) -> str:
+    what = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
+    available = ", ".join(f"{f.media_type} (format={f.names[0]})" for f in formats_for(kind))
+    return f"Cannot produce {asked} for a {what} result. Available: {available}."
+
+
+def _capped(items: Iterator, limit: int) -> list:
+    """Read at most ``limit`` items; raise :class:`TooManyResults` if there is one more."""
+    taken = []
+    for item in items:
+        if len(taken) == limit:
+            raise TooManyResults(limit)
+        taken.append(item)
+    return taken
+
+
+def _solutions_as_tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """Write rows as SPARQL TSV, whose terms are exactly pyoxigraph's N-Triples forms of them."""
+    lines = ["\t".join("?" + v for v in variables)]
+    for row in rows:
+        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, int]:
+    """Serialise ``outcome`` in ``fmt``; return the bytes and the number of rows or triples.
+
+    Raises :class:`TooManyResults` beyond ``max_rows`` and lets the store's
+    ``QueryTimeout`` through.
+    """
+    if outcome.kind == "boolean":
+        literal = b'{"head":{},"boolean":true}' if outcome.boolean else b'{"head":{},"boolean":false}'
+        return ox.parse_query_results(literal, ox.QueryResultsFormat.JSON).serialize(format=fmt.engine), 1
+    if outcome.kind == "solutions":
+        rows = _capped(outcome.rows, max_rows)
+        # pyoxigraph cannot build QuerySolutions from Python rows; its TSV reader turns them back losslessly.
+        solutions = ox.parse_query_results(_solutions_as_tsv(outcome.variables, rows), ox.QueryResultsFormat.TSV)
+        return solutions.serialize(format=fmt.engine), len(rows)
+    triples = _capped(outcome.triples, max_rows)
+    prefixes = dict(PREFIXES) if fmt.engine in _PREFIXED else None
+    return ox.serialize(triples, format=fmt.engine, prefixes=prefixes), len(triples)
