@@ -36,7 +36,7 @@ qc: setup ## Run the data-quality lint queries (each must return no row)
 
 serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)/
 	$(BIN)/tierslieux build --out $(BUILD_DIR) --if-needed
-	@echo "The graph is built and validated in $(BUILD_DIR)/. (The SPARQL service is not part of this build yet.)"
+	$(BIN)/tierslieux serve --build-dir $(BUILD_DIR) --host $(HOST) --port $(PORT)
 
 test: setup system-deps ## Run the whole test suite
 	$(BIN)/python -m pytest

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "build": "tierslieux.commands.build:build",
     "qc": "tierslieux.commands.qc:qc",
     "format": "tierslieux.commands.format:format_command",
+    "serve": "tierslieux.commands.serve:serve",
     "query": "tierslieux.commands.query:query",
 }
 
@@ -27,6 +28,7 @@ SHORT_HELP: dict[str, str] = {
     "build": "Merge ontology, vocabularies and data into a validated dataset, dumps and store.",
     "qc": "Run the data-quality lint queries of queries/qc/ (each must return no row).",
     "format": "Rewrite Turtle files in canonical form, or --check that they are.",
+    "serve": "Serve the built graph over the SPARQL 1.1 Protocol (gunicorn).",
     "query": "Run a named query of queries/ (--list them) on the built store or a SPARQL endpoint.",
 }
 

@@ -1,0 +1,97 @@
+"""``tierslieux serve``: run the SPARQL service on gunicorn, the production WSGI server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ..paths import default_build_dir
+
+#: Exit code when there is no usable store (missing or damaged).
+EXIT_NO_STORE = 3
+#: Exit code when the options cannot work together.
+EXIT_BAD_OPTIONS = 2
+
+
+def check_store(store_dir: Path) -> int:
+    """Open the store read-only in a child process, so a missing or damaged store is reported before any worker starts.
+
+    Returns the number of quads; raises ``StoreError`` with a message saying what to do.
+    The check runs in its own process because a RocksDB handle opened in
+    gunicorn's master makes the forked workers crash when they exit.
+    """
+    from ..store import StoreError
+
+    probe = (
+        "import sys\n"
+        "from tierslieux.store import EmbeddedStore, StoreError\n"
+        "try:\n    print(EmbeddedStore.open(sys.argv[1]).triples_count())\n"
+        "except StoreError as error:\n    print(error, file=sys.stderr)\n    sys.exit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(store_dir)], capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        return int(done.stdout.strip())
+    if done.returncode == 3:
+        raise StoreError(done.stderr.strip())
+    detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+    raise StoreError(f"the store at {store_dir} cannot be opened ({detail[0]}); rebuild it with `tierslieux build`")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each opens the store read-only).")
+@click.option(
+    "--build-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder written by `tierslieux build` (default: ./build, or $TIERSLIEUX_BUILD_DIR).",
+)
+@click.option("--timeout", "query_timeout", type=click.FloatRange(min=0.1), default=None, help="Query time limit in seconds (default 30).")
+def serve(host: str, port: int, workers: int, build_dir: Path | None, query_timeout: float | None) -> None:
+    """Serve the built graph: SPARQL endpoint at /sparql, with gunicorn.
+
+    The store is opened read-only by every worker, so nothing is parsed at
+    start-up. Set TIERSLIEUX_UPDATE_TOKEN to accept SPARQL Update from clients
+    presenting it (one worker only: a writable store cannot be shared).
+    Exit codes: 3 when there is no usable store, 2 for options that cannot work together.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from ..service import DEFAULTS, create_app
+    from ..service.gunicorn_settings import gunicorn_settings
+    from ..store import StoreError
+
+    build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
+    store_dir = build_dir / "current" / "store"
+    if os.environ.get("TIERSLIEUX_UPDATE_TOKEN") and workers > 1:
+        click.echo("Error: with TIERSLIEUX_UPDATE_TOKEN set the store is opened writable, which one process only can do: use --workers 1.", err=True)
+        raise SystemExit(EXIT_BAD_OPTIONS)
+    try:
+        quads = check_store(store_dir)
+    except StoreError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(EXIT_NO_STORE) from None
+
+    config: dict = {"BUILD_DIR": build_dir}
+    if query_timeout is not None:
+        config["QUERY_TIMEOUT_SECONDS"] = query_timeout
+    timeout = query_timeout if query_timeout is not None else float(os.environ.get("TIERSLIEUX_QUERY_TIMEOUT_SECONDS") or DEFAULTS["QUERY_TIMEOUT_SECONDS"])
+
+    class Server(BaseApplication):
+        """gunicorn running the service's Flask application, configured from the command line."""
+
+        def load_config(self) -> None:
+            for key, value in gunicorn_settings(host, port, workers, timeout).items():
+                self.cfg.set(key, value)
+
+        def load(self):  # called in each worker, after the fork
+            return create_app(config)
+
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {quads} triples from {store_dir} on http://{shown_host}:{port}/ (SPARQL endpoint: /sparql) with {workers} worker(s)", err=True)
+    Server().run()
