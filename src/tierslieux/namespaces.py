@@ -342,6 +342,10 @@ INSEE_GEO = Namespace("http://id.insee.fr/geo/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+#: SSSOM, the Simple Standard for Sharing Ontological Mappings: provenance of our Wikidata links.
+SSSOM = Namespace("https://w3id.org/sssom/")
+#: The Semantic Mapping Vocabulary: how a mapping was justified (matched by a tool, reviewed by a person…).
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 
 #: The one table of prefixes. Turtle files may declare a subset, never another IRI for a prefix.
 PREFIXES: dict[str, str] = {
@@ -390,6 +394,8 @@ PREFIXES: dict[str, str] = {
     "vann": str(VANN),
     "sd": str(SD),
     "adms": str(ADMS),
+    "sssom": str(SSSOM),
+    "semapv": str(SEMAPV),
 }
 
 
@@ -437,10 +443,12 @@ __all__ = [
     "SCHEMES",
     "SD",
     "SDO",
+    "SEMAPV",
     "SERVICE",
     "SH",
     "SHAPES_BASE",
     "SKOS",
+    "SSSOM",
     "TL",
     "VANN",
     "VOCAB_BASE",
