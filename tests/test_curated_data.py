@@ -787,7 +787,7 @@ def test_source_identifier_names_a_real_seed_file(seed, file_name, title):
 def test_source_metadata_that_the_documents_state():
     graph = parse_file(SOURCES_FILE)
     s0, s3 = source_iri("seed-000"), source_iri("seed-003")
-    assert (s0, DCTERMS.source, URIRef("http://tiers-lieux.org/un-collectif/")) in graph
+    assert (s0, rdfns.SDO.url, URIRef("http://tiers-lieux.org/un-collectif/")) in graph
     assert (s0, TL.publicationDate, lit("2017-03-24", DATE)) in graph
     assert (s0, TL.author, iri("person/simon-sarazin")) in graph
     assert (s3, TL.author, iri("person/michel-briand")) in graph
@@ -798,4 +798,4 @@ def test_source_metadata_that_the_documents_state():
     assert (source_iri("seed-004"), TL.publisher, iri("community/cooperative-tiers-lieux")) in graph
     # Seed 002 states no author, date or address: none is given.
     s2 = source_iri("seed-002")
-    assert [p for p in graph.predicates(s2, None) if p in (TL.author, TL.publicationDate, DCTERMS.source)] == []
+    assert [p for p in graph.predicates(s2, None) if p in (TL.author, TL.publicationDate, rdfns.SDO.url)] == []
