@@ -22,6 +22,7 @@ SHAPES_DIR = RESOURCE_ROOT / "shapes"
 DATA_DIR = RESOURCE_ROOT / "data"
 QUERIES_DIR = RESOURCE_ROOT / "queries"
 QC_QUERIES_DIR = QUERIES_DIR / "qc"
+MAPPINGS_DIR = RESOURCE_ROOT / "mappings"
 
 
 def default_build_dir() -> Path:

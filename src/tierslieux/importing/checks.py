@@ -1,0 +1,105 @@
+"""Checking each record before the mapping runs: every problem is reported with its row and field.
+
+A record is rejected when it cannot be decoded, has no identifier or a repeated one, or when a
+required field is missing or refused by its cleaning function. Other problems are Warnings: the
+value is left out and the record imported.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from .cleaning import blank, collecting_notes, stop_collecting
+from .functions import FUNCTION_BASE, function
+from .issues import ERROR, REJECTED, WARNING, CleaningIssue, IssueLog
+from .mapping import Call, Mapping
+from .sources import Record, Table
+
+_REFERENCE = re.compile(r"\$\(([^)]+)\)")
+
+
+def _argument(value: str, record: Record) -> str | None:
+    """Return a parameter's value for one record: a reference's value, a filled template, or a constant."""
+    refs = _REFERENCE.findall(value)
+    if not refs:
+        return value
+    if len(refs) == 1 and value == f"$({refs[0]})":
+        found = record.get(refs[0])
+        return None if found is None else str(found)
+    return _REFERENCE.sub(lambda m: "" if record.get(m.group(1)) is None else str(record.get(m.group(1))), value)
+
+
+def _run(call: Call, record: Record) -> tuple[object, list[str], CleaningIssue | None]:
+    fn = function(call.function)
+    kwargs = {param.removeprefix(FUNCTION_BASE): _argument(value, record) for param, value in call.arguments}
+    notes, token = collecting_notes()
+    try:
+        return fn.call(**kwargs), notes, None
+    except CleaningIssue as issue:
+        return None, notes, issue
+    finally:
+        stop_collecting(token)
+
+
+def missing_columns(table: Table, mapping: Mapping, log: IssueLog) -> bool:
+    """Report the fields the mapping reads that the file lacks; return True when a required one is missing."""
+    if table.kind != "csv":
+        return False
+    fatal = False
+    for ref in sorted(mapping.references - set(table.columns)):
+        if ref in mapping.required or ref == mapping.record_id:
+            log.add(ERROR, "required column missing from the file: every record is rejected", fields=ref)
+            fatal = True
+        else:
+            log.add(WARNING, "column missing from the file: no record has this field", fields=ref)
+    return fatal
+
+
+def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterable[Record] | None = None) -> list[Record]:
+    """Check every record; log what is wrong with each and return the accepted ones, in file order."""
+    if missing_columns(table, mapping, log):
+        return []
+    required = set(mapping.required) | {mapping.record_id}
+    seen: dict[str, str] = {}
+    accepted = []
+    for record in records if records is not None else table.records:
+        ident = record.get(mapping.record_id)
+        ident = None if blank(ident) else str(ident).strip()
+        reasons: list[tuple[str, str]] = []
+        warnings: list[tuple[str, str]] = []
+        for name in record.undecodable:
+            reasons.append((name, "bytes that are not valid text in the file's encoding (expected UTF-8)"))
+        if "__extra__" in record.values:
+            warnings.append(("", f"{len(record.values['__extra__'])} value(s) beyond the last column ignored"))
+        if ident is None:
+            reasons.append((mapping.record_id, "no record identifier"))
+        elif ident in seen:
+            reasons.append((mapping.record_id, f"identifier {ident!r} already used by {seen[ident]}"))
+        for name in sorted(required - {mapping.record_id}):
+            if blank(record.get(name)) and name not in record.undecodable:
+                reasons.append((name, "missing value (required)"))
+        if not reasons:
+            for call in mapping.calls:
+                if not call.function.startswith(FUNCTION_BASE):
+                    continue
+                result, notes, issue = _run(call, record)
+                fields = ", ".join(dict.fromkeys(call.references))
+                refs_required = [r for r in call.references if r in required]
+                if issue is not None:
+                    if issue.reject and refs_required:
+                        reasons.append((fields, issue.message))
+                    else:
+                        warnings.append((fields, issue.message if "left out" in issue.message else issue.message + "; left out"))
+                elif result in (None, []) and refs_required:
+                    reasons.append((fields, "empty after cleaning (required)"))
+                warnings.extend((fields, n) for n in notes)
+        if reasons:
+            for fields, message in reasons:
+                log.add(REJECTED, message, row=record.position, record=ident, fields=fields or None)
+            continue
+        for fields, message in warnings:
+            log.add(WARNING, message, row=record.position, record=ident, fields=fields or None)
+        seen[ident] = record.position
+        accepted.append(record)
+    return accepted

@@ -1,0 +1,108 @@
+"""The cleaning functions a mapping may call, by IRI (``tlfn:`` = ``https://w3id.org/tiers-lieux/fn#``).
+
+In a YARRRML mapping a value goes through a function like this::
+
+    - p: tl:website
+      o:
+        function: tlfn:url
+        parameters:
+          - [tlfn:value, $(WEB)]
+        type: iri
+
+morph-kgc runs them as user-defined functions (``morph_udfs.py``); the importer runs the very
+same functions on each row first, to report problems with the row and field they come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import cleaning, geo_fr, vocabulary
+from .issues import CleaningIssue
+from .text import slugify
+from ..namespaces import INSEE_GEO
+
+FUNCTION_BASE = "https://w3id.org/tiers-lieux/fn#"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A cleaning function: its local name, the Python callable and its parameters (``tlfn:{name}`` each)."""
+
+    name: str
+    call: Callable[..., object]
+    params: tuple[str, ...]
+
+    @property
+    def iri(self) -> str:
+        """The function's IRI, ``https://w3id.org/tiers-lieux/fn#{name}``."""
+        return FUNCTION_BASE + self.name
+
+    def param_iri(self, param: str) -> str:
+        """Return the IRI of one parameter, ``tlfn:{param}``."""
+        return FUNCTION_BASE + param
+
+
+def _slug(value: str | None) -> str | None:
+    cleaned = cleaning.text(value)
+    return slugify(cleaned) if cleaned else None
+
+
+def _commune(wrap: Callable[[str], str]) -> Callable[..., str]:
+    def run(value, fallback=None, postcode=None, department=None):
+        return wrap(geo_fr.commune_code(value, fallback, postcode, department))
+
+    return run
+
+
+_COMMUNE_PARAMS = ("value", "fallback", "postcode", "department")
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.iri: f
+    for f in (
+        Function("text", lambda value: cleaning.text(value), ("value",)),
+        Function("properName", lambda value: cleaning.proper_name(value), ("value",)),
+        Function("slug", _slug, ("value",)),
+        Function("url", lambda value: cleaning.url(value), ("value",)),
+        Function("twitterHandle", lambda value: cleaning.twitter_handle(value), ("value",)),
+        Function("twitterUrl", lambda value: cleaning.twitter_url(value), ("value",)),
+        Function("facebookPage", lambda value: cleaning.facebook_page(value), ("value",)),
+        Function("facebookUrl", lambda value: cleaning.facebook_url(value), ("value",)),
+        Function("latitude", lambda value: cleaning.latitude(value), ("value",)),
+        Function("longitude", lambda value: cleaning.longitude(value), ("value",)),
+        Function("wktPoint", lambda longitude, latitude: cleaning.wkt_point(longitude, latitude), ("longitude", "latitude")),
+        Function("precision", lambda value: cleaning.precision(value), ("value",)),
+        Function("boolean", lambda value: cleaning.boolean(value), ("value",)),
+        Function("postcode", lambda value: cleaning.postcode(value), ("value",)),
+        Function("communeCode", _commune(lambda code: code), _COMMUNE_PARAMS),
+        Function("inseeCommuneIri", _commune(lambda code: f"{INSEE_GEO}commune/{code}"), _COMMUNE_PARAMS),
+        Function(
+            "communeName",
+            lambda value, fallback=None, postcode=None, department=None, name=None, fallbackName=None, initialName=None: (
+                geo_fr.commune_name(value, fallback, postcode, department, name, fallbackName, initialName)
+            ),
+            ("value", "fallback", "postcode", "department", "name", "fallbackName", "initialName"),
+        ),
+        Function("kinds", lambda value, table: vocabulary.kinds(value, table), ("value", "table")),
+        Function("classes", lambda value, table: vocabulary.classes(value, table), ("value", "table")),
+    )
+}
+
+
+def function(iri: str) -> Function:
+    """Return the cleaning function with this IRI; a KeyError names the known ones."""
+    try:
+        return FUNCTIONS[iri]
+    except KeyError:
+        known = ", ".join(sorted(f.name for f in FUNCTIONS.values()))
+        raise KeyError(f"unknown function {iri!r}; the tlfn: functions are: {known}") from None
+
+
+def call_quietly(fn: Function, **kwargs: object) -> object:
+    """Call a cleaning function inside the mapping: a value it refuses becomes None (no triple)."""
+    try:
+        return fn.call(**kwargs)
+    except CleaningIssue:
+        return None

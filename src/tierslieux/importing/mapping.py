@@ -1,0 +1,174 @@
+"""A mapping file: a YARRRML mapping for morph-kgc plus a ``tierslieux:`` block, the import profile.
+
+The profile says what the importer needs beyond the mapping itself: the record identifier,
+the required fields, the columns never to read (personal data), where the output goes and
+the dataset it comes from. ``docs/mappings.md`` documents every key.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .functions import FUNCTION_BASE, function
+from .issues import ImportFailure
+
+_REFERENCE = re.compile(r"\$\(([^)]+)\)")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One use of a cleaning function in the mapping: its IRI and each parameter's value or template."""
+
+    function: str
+    arguments: tuple[tuple[str, str], ...]
+
+    @property
+    def references(self) -> list[str]:
+        """The source fields this call reads, in the order of its parameters."""
+        return [ref for _, value in self.arguments for ref in _REFERENCE.findall(value)]
+
+
+@dataclass
+class Mapping:
+    """A loaded mapping file."""
+
+    path: Path
+    document: dict[str, Any]
+    profile: dict[str, Any]
+    prefixes: dict[str, str]
+    references: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The mapping's short name (``cget-2019``)."""
+        return str(self.profile["name"])
+
+    @property
+    def record_id(self) -> str:
+        """The field that identifies a record in the source."""
+        return str(self.profile["record-id"])
+
+    @property
+    def required(self) -> list[str]:
+        """The fields without which a record is rejected."""
+        return [str(r) for r in self.profile.get("required", [])]
+
+    @property
+    def never_import(self) -> list[str]:
+        """Columns holding personal data: never read, never passed to the mapping engine."""
+        return [str(c) for c in self.profile.get("never-import", [])]
+
+    def relative(self, key: str) -> Path | None:
+        """Return the profile's file ``key`` resolved against the mapping's folder (None when absent)."""
+        value = self.profile.get(key)
+        return None if value is None else (self.path.parent / str(value)).resolve()
+
+    def sources(self) -> list[list[Any]]:
+        """Return every source of the mapping (``[path~format, iterator?]`` lists)."""
+        found = []
+        for triples_map in (self.document.get("mappings") or {}).values():
+            srcs = triples_map.get("sources") or triples_map.get("source") or []
+            if isinstance(srcs, (str, dict)):
+                srcs = [srcs]
+            for src in srcs:
+                found.append(src if isinstance(src, list) else [src])
+        return found
+
+    def source_format(self) -> str:
+        """Return the reference formulation of the mapping's sources: ``csv`` or ``jsonpath``."""
+        formats = {str(s[0]).rsplit("~", 1)[-1] for s in self.sources()}
+        if len(formats) != 1:
+            raise ImportFailure(f"{self.path}: the mapping must read one kind of source, found {sorted(formats)}")
+        return formats.pop()
+
+    def iterator(self) -> str | None:
+        """Return the JSONPath iterator of a JSON source (None for CSV)."""
+        iterators = {str(s[1]) for s in self.sources() if len(s) > 1}
+        return iterators.pop() if len(iterators) == 1 else None
+
+    def with_source(self, path: Path, iterator: str | None) -> str:
+        """Return the mapping's YARRRML with every source replaced by ``path`` (and ``iterator``)."""
+        document = dict(self.document)
+        document.pop("tierslieux", None)
+        mappings = {}
+        for name, triples_map in (document.get("mappings") or {}).items():
+            triples_map = dict(triples_map)
+            triples_map.pop("source", None)
+            fmt = self.source_format()
+            triples_map["sources"] = [[f"{path}~{fmt}"] + ([iterator] if iterator else [])]
+            mappings[name] = triples_map
+        document["mappings"] = mappings
+        out = io.StringIO()
+        YAML(typ="safe", pure=True).dump(document, out)
+        return out.getvalue()
+
+
+def _expand(value: str, prefixes: dict[str, str]) -> str:
+    if ":" in value and not value.startswith("http"):
+        prefix, local = value.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return value
+
+
+def _walk(node: Any, mapping: Mapping) -> None:
+    if isinstance(node, dict):
+        if "function" in node:
+            iri = _expand(str(node["function"]), mapping.prefixes)
+            arguments = []
+            for parameter in node.get("parameters") or []:
+                if isinstance(parameter, dict):
+                    param, value = parameter.get("parameter"), parameter.get("value")
+                else:
+                    param, value = parameter[0], parameter[1]
+                arguments.append((_expand(str(param), mapping.prefixes), str(value)))
+            if iri.startswith(FUNCTION_BASE):
+                fn = function(iri)
+                known = {fn.param_iri(p) for p in fn.params}
+                for param, _ in arguments:
+                    if param not in known:
+                        raise ImportFailure(f"{mapping.path}: function {fn.name} has no parameter {param!r}")
+            mapping.calls.append(Call(iri, tuple(arguments)))
+        for key, value in node.items():
+            if key != "tierslieux":
+                _walk(value, mapping)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, mapping)
+    elif isinstance(node, str):
+        mapping.references.update(_REFERENCE.findall(node))
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read a mapping file; an ImportFailure names the file and what is wrong with it."""
+    path = Path(path)
+    try:
+        document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError) as error:
+        raise ImportFailure(f"{path}: cannot read the mapping: {error}") from None
+    if not isinstance(document, dict) or "mappings" not in document:
+        raise ImportFailure(f"{path}: not a YARRRML mapping (no 'mappings' key)")
+    profile = document.get("tierslieux")
+    if not isinstance(profile, dict):
+        raise ImportFailure(f"{path}: no 'tierslieux:' block (the import profile; see docs/mappings.md)")
+    for key in ("name", "record-id", "output"):
+        if key not in profile:
+            raise ImportFailure(f"{path}: the 'tierslieux:' block has no {key!r}")
+    mapping = Mapping(path, document, profile, dict(document.get("prefixes") or {}))
+    try:
+        _walk(document.get("mappings"), mapping)
+    except KeyError as error:
+        raise ImportFailure(f"{path}: {error.args[0]}") from None
+    personal = sorted(set(mapping.never_import) & mapping.references)
+    if personal:
+        raise ImportFailure(f"{path}: the mapping reads {', '.join(personal)}, listed under never-import (personal data)")
+    mapping.source_format()
+    return mapping
