@@ -68,4 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .named import bp as named_queries  # /queries/
 
     app.register_blueprint(named_queries)
+    from . import dumps, pages, queryui  # the query page, linked-data pages and dumps
+
+    app.register_blueprint(queryui.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(dumps.bp)
     return app

@@ -11,10 +11,13 @@
 
   L.Icon.Default.imagePath = element.getAttribute("data-images") || "";
   var map = L.map(element, { scrollWheelZoom: false }).setView([lat, lon], 15);
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 19,
-    attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-  }).addTo(map);
+  var tiles = element.getAttribute("data-tiles");
+  if (tiles) {  // an empty setting (tests, offline installs) shows the marker on a plain background
+    L.tileLayer(tiles, {
+      maxZoom: 19,
+      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    }).addTo(map);
+  }
   // The label comes from a data attribute and is set as text, never as HTML.
   var popup = document.createElement("span");
   popup.textContent = element.getAttribute("data-label") || "";
