@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
+import owlrl
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as rdflib_ns
@@ -684,3 +685,81 @@ def test_a_module_using_a_term_it_does_not_import_is_reported(monkeypatch):
     real = module_graph
     monkeypatch.setitem(globals(), "module_graph", lambda name: graph if name == "places" else real(name))
     assert tl_terms_outside_imports("places") == {TL.Community}
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# With a real OWL RL reasoner (owlrl): the OWL definitions do what the documentation says
+# ----------------------------------------------------------------------------------------------------------------------
+
+OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+PLACE_KINDS_WITH_A_CLASS = sorted(
+    (str(concept).rsplit("/", 1)[-1], cls)
+    for concept, cls in scheme_graph("place-kind").subject_objects(TL.kindClass)
+    if cls != TL.ThirdPlace
+)
+
+
+def owl_rl_closure(*extra: Graph) -> Graph:
+    """Return the OWL 2 RL closure of the ontology, the vocabularies and ``extra`` graphs."""
+    graph = _copy(everything())
+    for more in extra:
+        graph += more
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    return graph
+
+
+def reasoner_errors(graph: Graph) -> list[str]:
+    """Return the inconsistencies owlrl recorded in a closed graph."""
+    return sorted(str(message) for message in graph.objects(None, OWLRL_ERROR))
+
+
+@pytest.fixture(scope="module")
+def typed_by_kind() -> Graph:
+    """The closure of one sample third place per kind that has a class, plus a module of kind fablab."""
+    samples = Graph()
+    for slug, _cls in PLACE_KINDS_WITH_A_CLASS:
+        place = resource_iri("place", f"sample-{slug}")
+        samples.add((place, RDF.type, TL.ThirdPlace))
+        samples.add((place, TL.placeKind, URIRef(f"{scheme_iri('place-kind')}/{slug}")))
+    module = resource_iri("module", "sample-fablab-module")
+    samples.add((module, RDF.type, TL.Module))
+    samples.add((module, TL.moduleKind, URIRef(f"{scheme_iri('place-kind')}/fablab")))
+    return owl_rl_closure(samples)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("slug", "cls"), PLACE_KINDS_WITH_A_CLASS, ids=[slug for slug, _ in PLACE_KINDS_WITH_A_CLASS])
+def test_a_reasoner_types_a_place_from_its_kind(typed_by_kind, slug, cls):
+    """Under OWL RL, a third place of kind X gets the class tl:kindClass names for X, and the external super-classes."""
+    types = set(typed_by_kind.objects(resource_iri("place", f"sample-{slug}"), RDF.type))
+    assert {cls, OPEN.SDO.Place, PAIR.PhysicalPlace, OPEN.GEO.Feature} <= types
+
+
+@pytest.mark.slow
+def test_a_module_of_a_kind_is_not_a_place_of_that_class(typed_by_kind):
+    """The kind definitions are about third places: a module of kind fablab is not inferred to be a tl:FabLab."""
+    types = set(typed_by_kind.objects(resource_iri("module", "sample-fablab-module"), RDF.type))
+    assert TL.FabLab not in types and TL.ThirdPlace not in types
+
+
+@pytest.mark.slow
+def test_the_ontology_and_the_curated_data_are_consistent_under_owl_rl():
+    """The OWL RL closure of the ontology, vocabularies and every curated data file records no inconsistency."""
+    data = Graph()
+    for path in sorted((ONTOLOGY_DIR.parent / "data" / "curated").glob("*.ttl")):
+        parse_file(path, data)
+    assert reasoner_errors(owl_rl_closure(data)) == []
+
+
+@pytest.mark.slow
+def test_the_reasoner_reports_an_inconsistency():
+    """Control for the test above: making fab labs and makerspaces disjoint and a place both is reported."""
+    place = resource_iri("place", "sample-both")
+    extra = Graph()
+    extra.add((TL.FabLab, OWL.disjointWith, TL.Makerspace))
+    extra.add((place, RDF.type, TL.ThirdPlace))
+    extra.add((place, TL.placeKind, URIRef(f"{scheme_iri('place-kind')}/fablab")))
+    extra.add((place, TL.placeKind, URIRef(f"{scheme_iri('place-kind')}/makerspace")))
+    assert reasoner_errors(owl_rl_closure(extra)) == [
+        f"Disjoint classes {TL.FabLab} and {TL.Makerspace} have a common individual {place}"
+    ]
