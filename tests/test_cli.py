@@ -15,6 +15,7 @@ from rdflib.namespace import SH
 
 from tierslieux.build import BuildLayout, BuildRefused, build_release
 from tierslieux.cli import main
+from tierslieux.paths import DATA_DIR
 
 from .conftest import MINI_BAD_DATA, MINI_SHAPES
 
@@ -31,10 +32,18 @@ def invoke(runner, *args):
 # --- validate -----------------------------------------------------------------
 
 
-def test_validate_conforming_file_exits_0(runner, mini_repo):
-    result = invoke(runner, "validate", mini_repo / "data/curated/places.ttl")
+def test_validate_conforming_files_exits_0(runner):
+    result = invoke(runner, "validate", *sorted(DATA_DIR.rglob("*.ttl")))
     assert result.exit_code == 0, result.output
-    assert "conforms" in result.output
+    assert "The graph conforms: 0 violation(s)" in result.output
+
+
+def test_validate_non_conforming_file_exits_1(runner, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(MINI_BAD_DATA, encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--lang", "fr", str(bad)])
+    assert result.exit_code == 1
+    assert "place:sans-nom" in result.output and "NON conforme" in result.output
 
 
 def test_validate_reports_the_failing_resource_in_english_and_french(runner, tmp_path):

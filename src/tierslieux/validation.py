@@ -99,10 +99,17 @@ def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | N
     """
     shapes = shapes if shapes is not None else load_shapes()
     model = model if model is not None else load_model()
+    if len(model):
+        # pySHACL's ont_graph only "inoculates" class axioms; the shapes also need the
+        # concepts and schemes themselves, so the model joins the data graph in full.
+        combined = Graph()
+        for graph in (data, model):
+            for triple in graph:
+                combined.add(triple)
+        data = combined
     conforms, report, _ = pyshacl_validate(
         data,
         shacl_graph=shapes,
-        ont_graph=model if len(model) else None,
         inference="none",
         allow_warnings=True,
         advanced=True,
