@@ -34,6 +34,10 @@ class QueryTimeout(Exception):
     """The query ran past its time limit."""
 
 
+class QueryFailed(Exception):
+    """The engine could not evaluate the query (a failing SERVICE call, a type error it does not forgive…)."""
+
+
 @dataclass
 class QueryOutcome:
     """The answer to one query, read lazily.
@@ -99,6 +103,8 @@ def _guarded(items: Iterator, deadline: float | None) -> Iterator:
             item = next(items)
         except StopIteration:
             return
+        except (OSError, RuntimeError, ValueError) as error:
+            raise QueryFailed(str(error)) from error
         yield item
 
 
@@ -161,8 +167,8 @@ class EmbeddedStore:
             result = self._store.query(sparql, **options)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-        except OSError as error:
-            raise StoreError(f"the store could not answer: {error}") from error
+        except (OSError, RuntimeError, ValueError) as error:
+            raise QueryFailed(str(error)) from error
         if deadline is not None and time.monotonic() > deadline:
             raise QueryTimeout()
         if isinstance(result, ox.QuerySolutions):
@@ -179,6 +185,8 @@ class EmbeddedStore:
             self._store.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
+        except (OSError, RuntimeError, ValueError) as error:
+            raise QueryFailed(str(error)) from error
 
     def triples_count(self) -> int:
         """Return the number of quads in the store."""

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..namespaces import ID_BASE, ONTOLOGY_IRI, VOCAB_BASE, resource_iri
 from ..store import Store
-from .results import GRAPH_FORMATS, SOLUTION_FORMATS
+from .results import GRAPH_FORMATS, SOLUTION_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -23,6 +23,8 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 DATASET_IRI = str(resource_iri("dataset", "tiers-lieux"))
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 WIKIDATA_ITEM = ONTOLOGY_IRI + "#wikidataItem"
+SOURCE_DOCUMENT = ONTOLOGY_IRI + "#SourceDocument"
+DCAT_DATASET = "http://www.w3.org/ns/dcat#Dataset"
 
 
 @dataclass
@@ -51,18 +53,33 @@ def _int(term: ox.Literal | None) -> int:
 
 
 def compute_statistics(store: Store) -> Statistics:
-    """Count triples per graph, entities per class, triples per property, Wikidata links, licences and sources."""
+    """Count triples per graph, entities per class, triples per property, Wikidata links, licences and sources.
+
+    Counts over the whole dataset are of distinct triples: a triple stated in
+    two graphs (two sources saying the same thing) counts once, as in the
+    merged graph of the dumps; per-graph counts are the graphs' own sizes.
+    """
     graphs = {g.value: _int(n) for g, n in _rows(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    (triples,), = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
     classes = {c.value: _int(n) for c, n in _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c")}
-    properties = {p.value: _int(n) for p, n in _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")}
+    properties = {
+        p.value: _int(n) for p, n in _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } GROUP BY ?p")
+    }
     (subjects, objects), = _rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?s_) (COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }")
-    (links,), = _rows(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{WIKIDATA_ITEM}> ?item }}")
+    (links,), = _rows(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?item WHERE {{ ?s <{WIKIDATA_ITEM}> ?item }} }}")
     graph_licenses: dict[str, list[str]] = {}
     for g, licence in _rows(store, f"SELECT DISTINCT ?g ?l WHERE {{ GRAPH ?g {{ ?x <{DCT}license> ?l }} FILTER(isIRI(?l)) }} ORDER BY ?g ?l"):
         graph_licenses.setdefault(g.value, []).append(licence.value)
-    sources = [s.value for (s,) in _rows(store, f"SELECT DISTINCT ?s WHERE {{ ?x <{DCT}source>|<http://www.w3.org/ns/prov#wasDerivedFrom> ?s FILTER(isIRI(?s)) }} ORDER BY ?s")]
+    # Sources are the documents and datasets the data says it comes from (not the census rows each record cites).
+    sources = [
+        s.value
+        for (s,) in _rows(
+            store,
+            f"SELECT DISTINCT ?s WHERE {{ ?s a ?kind VALUES ?kind {{ <{SOURCE_DOCUMENT}> <{DCAT_DATASET}> }} FILTER(?s != <{DATASET_IRI}>) }} ORDER BY ?s",
+        )
+    ]
     return Statistics(
-        triples=sum(graphs.values()),
+        triples=_int(triples),
         graphs=dict(sorted(graphs.items())),
         classes=dict(sorted(classes.items())),
         properties=dict(sorted(properties.items())),
@@ -75,11 +92,25 @@ def compute_statistics(store: Store) -> Statistics:
     )
 
 
+def format_iri(fmt: Format) -> str:
+    """The W3C Unique URI for the format (http://www.w3.org/ns/formats/…)."""
+    # pyoxigraph names JSON-LD with an https ".../formats/data/" IRI that is not the registered one.
+    return fmt.engine.iri.replace("https://www.w3.org/ns/formats/data/", "http://www.w3.org/ns/formats/")
+
+
 class _Triples:
     """A small builder of pyoxigraph triples."""
 
     def __init__(self) -> None:
-        self.triples: list[ox.Triple] = []
+        self._triples: list[ox.Triple] = []
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """The triples grouped by subject (IRIs first), so Turtle writes one block per subject."""
+        order: dict = {}
+        for triple in self._triples:
+            order.setdefault(triple.subject, (isinstance(triple.subject, ox.BlankNode), len(order)))
+        return sorted(self._triples, key=lambda t: order[t.subject])
 
     def add(self, subject: ox.NamedNode | ox.BlankNode, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal | str | int) -> None:
         if isinstance(obj, bool) or not isinstance(obj, (int, str)):
@@ -88,7 +119,7 @@ class _Triples:
             term = ox.Literal(str(obj), datatype=XSD_INTEGER)
         else:
             term = ox.NamedNode(obj)
-        self.triples.append(ox.Triple(subject, RDF_TYPE if predicate == "a" else ox.NamedNode(predicate), term))
+        self._triples.append(ox.Triple(subject, RDF_TYPE if predicate == "a" else ox.NamedNode(predicate), term))
 
 
 def service_description(endpoint: str, stats: Statistics, *, update_enabled: bool, federated: bool) -> list[ox.Triple]:
@@ -101,7 +132,7 @@ def service_description(endpoint: str, stats: Statistics, *, update_enabled: boo
     if update_enabled:
         out.add(service, SD + "supportedLanguage", SD + "SPARQL11Update")
     for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
-        out.add(service, SD + "resultFormat", fmt.engine.iri)
+        out.add(service, SD + "resultFormat", format_iri(fmt))
     out.add(service, SD + "feature", SD + "UnionDefaultGraph")
     if federated:
         out.add(service, SD + "feature", SD + "BasicFederatedQuery")
@@ -112,7 +143,7 @@ def service_description(endpoint: str, stats: Statistics, *, update_enabled: boo
     default_graph = ox.BlankNode()
     out.add(dataset, SD + "defaultGraph", default_graph)
     out.add(default_graph, "a", SD + "Graph")
-    out.add(default_graph, DCT + "description", ox.Literal("The union of all named graphs.", language="en"))
+    out.add(default_graph, DCT + "description", ox.Literal("The union of all named graphs (distinct triples counted).", language="en"))
     out.add(default_graph, VOID + "triples", stats.triples)
     for name, count in stats.graphs.items():
         named = ox.BlankNode()

@@ -58,11 +58,11 @@ def _body(request: Request, max_bytes: int) -> bytes:
         raise ProtocolError(413, f"The request body is larger than this service accepts (queries up to {max_bytes} bytes).") from None
 
 
-def _parse_form(text: str) -> MultiDict:
+def _parse_form(text: str, what: str) -> MultiDict:
     try:
         return MultiDict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict"))
     except UnicodeDecodeError:
-        raise ProtocolError(400, "A form field is not valid UTF-8 once percent-decoded; SPARQL requests must be UTF-8.") from None
+        raise ProtocolError(400, f"The {what} is not valid UTF-8 once percent-decoded; SPARQL requests must be UTF-8.") from None
 
 
 def _check_charset(request: Request) -> None:
@@ -110,7 +110,8 @@ def read_operation(request: Request, max_bytes: int) -> Operation | None:
 
 def _url_params(request: Request) -> MultiDict:
     """The URL's parameters, decoded strictly (Werkzeug's ``request.args`` replaces bad bytes silently)."""
-    return _parse_form(_decode(request.query_string, "URL's query string"))
+    what = "URL's query string"
+    return _parse_form(_decode(request.query_string, what), what)
 
 
 def _read_post(request: Request, args: MultiDict, max_bytes: int) -> MultiDict:
@@ -126,7 +127,7 @@ def _read_post(request: Request, args: MultiDict, max_bytes: int) -> MultiDict:
     _check_charset(request)
     body = _body(request, max_bytes)
     if mimetype == FORM:
-        params = _parse_form(_decode(body, "form body"))
+        params = _parse_form(_decode(body, "form body"), "form body")
         for key, values in args.lists():
             for value in values:
                 params.add(key, value)

@@ -4,7 +4,8 @@ Statuses: 400 malformed request or syntax error (with its line and column),
 401/403 update without a valid token or a refused operation (LOAD, file:,
 SERVICE off the allow-list), 405 other methods, 406 no producible format,
 413 query too long, 415 wrong media type or charset, 422 more rows than the
-limit (add LIMIT), 503 time limit reached. Every error body is plain text
+limit (add LIMIT), 500 evaluation failed (e.g. an allowed SERVICE did not
+answer), 503 time limit reached or store unavailable. Every error body is plain text
 saying what was wrong.
 """
 
@@ -18,7 +19,7 @@ import time
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ..store import QuerySyntaxError, QueryTimeout, StoreError
+from ..store import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
 from . import description, guard
 from .protocol import Operation, ProtocolError, read_operation
 from .results import GRAPH_FORMATS, NotAcceptable, TooManyResults, negotiate, render
@@ -94,6 +95,9 @@ def _query(operation: Operation) -> Response:
             "add LIMIT (and OFFSET to page through it), or download the dumps.",
             **{"X-Result-Limit": str(error.limit)},
         )
+    except QueryFailed as error:
+        log.warning("query failed: %s", error)
+        return plain(500, f"The query failed while running: {error}")
     except QueryTimeout:
         return plain(
             503, f"The query ran longer than {timeout:g} s, the limit of this service, and was stopped; make it more selective or add LIMIT.",
@@ -124,6 +128,8 @@ def _update(operation: Operation) -> Response:
         store.update(operation.text)
     except QuerySyntaxError as error:
         return plain(400, f"SPARQL syntax error: {error}")
+    except QueryFailed as error:
+        return plain(500, f"The update failed: {error}")
     registry().forget_cached()
     return Response(status=204)
 

@@ -1,0 +1,144 @@
+"""Fixtures for the SPARQL service: one release built from the repository's data, the Flask app, a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tierslieux.build import BuildLayout, build_release
+from tierslieux.service import create_app
+from tierslieux.store import EmbeddedStore
+
+TIERSLIEUX = Path(sys.executable).with_name("tierslieux")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildLayout:
+    """A release built by ``build_release`` from the repository's ontology, vocabularies and data.
+
+    Validation is skipped: these tests are about serving a store, and the data
+    is validated by its own tests (a build refused there must not hide these).
+    """
+    root = tmp_path_factory.mktemp("build")
+    build_release(root, validate=False)
+    return BuildLayout(root)
+
+
+@pytest.fixture
+def app(built: BuildLayout):
+    """The service over the built release, read-only, with default limits."""
+    return create_app({"TESTING": True, "BUILD_DIR": built.root})
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of :func:`app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A Flask CLI runner of :func:`app`."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_client(built: BuildLayout):
+    """Build a test client with some settings changed (limits, allow-list, token, store)."""
+
+    def make(**config):
+        return create_app({"TESTING": True, "BUILD_DIR": built.root, **config}).test_client()
+
+    return make
+
+
+@pytest.fixture
+def memory_store() -> EmbeddedStore:
+    """A writable in-memory Oxigraph store behind the Store interface (for updates)."""
+    return EmbeddedStore(ox.Store(), identity="memory", read_only=False)
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A running ``tierslieux serve`` process."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def endpoint(self) -> str:
+        """The SPARQL endpoint's URL."""
+        return self.url + "/sparql"
+
+    def log(self) -> str:
+        """What the server wrote so far (gunicorn's log and access log)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's log if it exits or never answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {url} within {timeout} s:\n{log_path.read_text()}")
+
+
+def start_server(command: list[str], port: int, log_path: Path, env: dict | None = None) -> LiveServer:
+    """Start ``command`` (a server on ``port``) and wait until its endpoint answers."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url + "/sparql?query=ASK%7B%7D", process, log_path)
+    except Exception:
+        stop_server(process)
+        raise
+    return LiveServer(url, process, log_path)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server started by :func:`start_server` (gunicorn shuts down gracefully on SIGTERM)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``tierslieux serve`` as a real process (gunicorn, two workers) on a free loopback port."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("live") / "serve.log"
+    command = [str(TIERSLIEUX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--build-dir", str(built.root)]
+    server = start_server(command, port, log_path, env={"TIERSLIEUX_UPDATE_TOKEN": ""})
+    yield server
+    stop_server(server.process)
