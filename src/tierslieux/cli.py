@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "format": "tierslieux.commands.format:format_command",
     "serve": "tierslieux.commands.serve:serve",
     "query": "tierslieux.commands.query:query",
+    "link": "tierslieux.commands.link:link",
 }
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
@@ -30,6 +31,7 @@ SHORT_HELP: dict[str, str] = {
     "format": "Rewrite Turtle files in canonical form, or --check that they are.",
     "serve": "Serve the built graph over the SPARQL 1.1 Protocol (gunicorn).",
     "query": "Run a named query of queries/ (--list them) on the built store or a SPARQL endpoint.",
+    "link": "Link places to Wikidata (link wikidata), apply a review (link review FILE), propose new items (link quickstatements).",
 }
 
 

@@ -1,0 +1,10 @@
+"""Linking our places to Wikidata: find candidates, score them, have a person review the doubtful ones,
+publish the links with their provenance, and tell Wikidata about the places it lacks.
+
+See docs/linking.md. Modules: :mod:`.config` (settings), :mod:`.places` (our places),
+:mod:`.client` (polite SPARQL client), :mod:`.capability` (which search),
+:mod:`.classes` (kind → Wikidata class), :mod:`.candidates` (search and details),
+:mod:`.scoring` (score and decide), :mod:`.linkstore` (files of data/links/),
+:mod:`.review` (the review queue), :mod:`.pipeline` (a whole run) and
+:mod:`.quickstatements` (new items).
+"""
