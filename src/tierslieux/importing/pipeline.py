@@ -1,0 +1,155 @@
+"""One import, from an input file and a mapping file to a graph, a report and the counts.
+
+Steps: read the input; check each record (messages name the file, the row and the field);
+run the mapping with morph-kgc; merge the records of one place; match the places already in the
+graph; give every resource its final IRI; add networks, departments, regions and the dataset's
+description. Nothing is written when the import fails (or, with ``strict``, rejects a record).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS
+from tqdm import tqdm
+
+from ..namespaces import PROV, TL, resource_iri
+from ..paths import DATA_DIR, turtle_files
+from ..rdfio import RDFSyntaxError, canonical_turtle, parse_file, write_atomically
+from .assemble import Rewriter, assign_iris
+from .checks import check_records
+from .dedup import Merge, merge_records, read_same_place_table
+from .divisions import add_divisions
+from .engine import run_mapping
+from .issues import REJECTED, ImportFailure, IssueLog
+from .mapping import Mapping, load_mapping
+from .matching import Match, match_existing, read_overrides, report_csv
+from .networks import Network, find_networks
+from .records import existing_places, record_places
+from .sources import read_table
+from .text import slugify
+
+
+@dataclass
+class ImportResult:
+    """What one import produced and found."""
+
+    mapping: Mapping
+    graph: Graph
+    log: IssueLog
+    read: int
+    imported: int
+    merged: int
+    rejected: int
+    merges: list[Merge] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
+
+    def counts_line(self) -> str:
+        """The closing line: read = imported + merged + rejected."""
+        return (f"{self.read} records read = {self.imported} places imported + {self.merged} merged into another "
+                f"+ {self.rejected} rejected")
+
+
+def load_existing(mapping: Mapping, data_dir: Path, output: Path) -> Graph:
+    """Load the graph the import matches against: the Turtle of the profile's ``match-against`` folders of data/."""
+    graph = Graph()
+    for folder in mapping.profile.get("match-against", ["curated"]):
+        for path in turtle_files(data_dir / str(folder)):
+            if path.resolve() != output.resolve():
+                try:
+                    parse_file(path, graph)
+                except RDFSyntaxError as error:
+                    raise ImportFailure(f"cannot read the graph to match against: {error}") from None
+    return graph
+
+
+def _dataset(mapping: Mapping) -> tuple[Graph, URIRef | None]:
+    path = mapping.relative("dataset")
+    if path is None:
+        return Graph(), None
+    try:
+        graph = parse_file(path)
+    except RDFSyntaxError as error:
+        raise ImportFailure(f"the dataset description cannot be read: {error}") from None
+    datasets = sorted(graph.subjects(RDF.type, VOID.Dataset), key=str)
+    return graph, (datasets[0] if datasets else None)
+
+
+def _add_networks(graph: Graph, networks: list[Network], dataset: URIRef | None, existing: Graph) -> None:
+    for network in networks:
+        iri = resource_iri("community", slugify(network.name))
+        if (iri, None, None) in existing and (iri, RDF.type, TL.Network) not in existing:
+            iri = resource_iri("community", slugify(network.name) + "-network")
+        graph.add((iri, RDF.type, TL.Network))
+        graph.add((iri, RDFS.label, Literal(network.name, lang="fr")))
+        graph.add((iri, RDFS.label, Literal(network.name, lang="en")))
+        if dataset is not None:
+            graph.add((iri, PROV.wasDerivedFrom, dataset))
+            graph.add((iri, DCTERMS.source, dataset))
+        for member in network.members:
+            graph.add((member, TL.partOfNetwork, iri))
+
+
+def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DIR, encoding: str = "utf-8",
+               strict: bool = False, progress: bool = False) -> ImportResult:
+    """Run one import and return its result (nothing is written: see :func:`write_result`)."""
+    mapping = load_mapping(mapping_path)
+    input_path = Path(input_path)
+    table = read_table(input_path, mapping, encoding)
+    log = IssueLog(input_path)
+    show = progress or sys.stderr.isatty()
+    records = tqdm(table.records, desc="checking records", unit="record", disable=not show, file=sys.stderr, leave=False)
+    accepted = check_records(table, mapping, log, records)
+    rejected = len(table.records) - len(accepted)
+    if strict and rejected:
+        raise ImportFailure(f"--strict: {rejected} record(s) rejected; nothing written")
+    raw = run_mapping(mapping, table, accepted)
+    output = data_dir / str(mapping.profile["output"])
+    existing = load_existing(mapping, data_dir, output)
+    order = {str(r.get(mapping.record_id)).strip(): i for i, r in enumerate(accepted)}
+    places = record_places(raw, order)
+    groups, merges = merge_records(places, read_same_place_table(mapping.relative("same-place")))
+    matches = match_existing(groups, existing_places(existing), read_overrides(mapping.relative("match-overrides")),
+                             str(input_path))
+    matched = {id(m.group): m.existing for m in matches if m.group is not None}
+    taken = {str(s).rsplit("/", 1)[-1] for s in existing.subjects() if str(s).startswith(str(resource_iri("place", "")))}
+    finals = assign_iris(groups, matched, taken)
+    rewriter = Rewriter(raw)
+    for group in tqdm(groups, desc="assembling places", unit="place", disable=not show, file=sys.stderr, leave=False):
+        rewriter.add_group(group, finals[id(group)])
+    graph = rewriter.finish()
+    dataset_graph, dataset = _dataset(mapping)
+    networks = []
+    if mapping.profile.get("networks"):
+        networks = find_networks([(g[0], finals[id(g)].iri) for g in groups])
+        _add_networks(graph, networks, dataset, existing)
+    add_divisions(graph, existing, log)
+    graph += dataset_graph
+    if dataset is not None:
+        graph.add((dataset, VOID.entities, Literal(len(groups))))
+    return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches, networks)
+
+
+def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None) -> list[Path]:
+    """Write the import's Turtle (canonical) and its match report; return the files written."""
+    target = output or data_dir / str(result.mapping.profile["output"])
+    written = [target]
+    write_atomically(target, canonical_turtle(result.graph))
+    report = result.mapping.profile.get("matches-report")
+    if report and output is None:
+        report_path = data_dir / str(report)
+        write_atomically(report_path, report_csv(result.matches))
+        written.append(report_path)
+    elif output is not None:
+        report_path = target.with_name(target.stem + "-matches.csv")
+        write_atomically(report_path, report_csv(result.matches))
+        written.append(report_path)
+    return written
+
+
+__all__ = ["ImportResult", "REJECTED", "run_import", "write_result"]
