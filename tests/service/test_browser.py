@@ -32,11 +32,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websocket  # websocket-client, a test dependency
 
 from tierslieux.build import BuildLayout, build_release
 from tierslieux.paths import DATA_DIR, QUERIES_DIR
-
-websocket = pytest.importorskip("websocket", reason="websocket-client is a test dependency (pip install websocket-client)")
 
 pytestmark = pytest.mark.slow
 

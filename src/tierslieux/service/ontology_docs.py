@@ -155,13 +155,25 @@ def generate_html(graph: Graph, language: str) -> str:
 
     prepared = prepare_for_pylode(graph, language)
     namespace = str(TL._NS)
-    document = OntPub(ontology=prepared)
+    document = OntPub(ontology=prepared, sort_subjects=True)
     # pyLODE reuses an existing fragment id for an IRI: give our terms their local names.
     for subject in set(prepared.subjects(RDF.type, None)):
         if isinstance(subject, URIRef) and str(subject).startswith(namespace):
             document.fids[str(subject)] = str(subject)[len(namespace) :]
     logging.getLogger("pylode").setLevel(logging.WARNING)
-    return document.make_html()
+    return _with_site_links(document.make_html(), language)
+
+
+def _with_site_links(page: str, language: str) -> str:
+    """Add a line of links back to the service and to the other language at the top of pyLODE's page."""
+    other = "fr" if language == "en" else "en"
+    name = {"fr": "Français", "en": "English"}[other]
+    links = (
+        '<nav style="font: 14px sans-serif; padding: 4px 8px;"><a href="/">Tiers-lieux knowledge graph</a> · '
+        f'<a href="/ontology?lang={other}" hreflang="{other}">{name}</a> · '
+        '<a href="/ontology.ttl">Turtle</a> · <a href="/vocab/">Vocabularies</a></nav>'
+    )
+    return page.replace("<body>", "<body>" + links, 1)
 
 
 def ontology_html(store: Store, language: str = "en") -> str:

@@ -37,13 +37,15 @@ DESCRIPTION_PREDICATES = (
 )
 #: Shown in the page's header rather than in the table of properties.
 HEADER_PREDICATES = frozenset((RDF_TYPE, *LABEL_PREDICATES, *DESCRIPTION_PREDICATES))
+SOURCE = "http://purl.org/dc/terms/source"
+#: Left out of the nested description of an owned resource.
+NESTED_HIDDEN = frozenset((RDF_TYPE, *LABEL_PREDICATES, SOURCE))
 WGS84_LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 WGS84_LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
 GEO_HAS_GEOMETRY = "http://www.opengis.net/ont/geosparql#hasGeometry"
 GEO_AS_WKT = "http://www.opengis.net/ont/geosparql#asWKT"
 WIKIDATA_ITEM = PREFIXES["tl"] + "wikidataItem"
 WEBSITE = PREFIXES["tl"] + "website"
-SOURCE = PREFIXES["dct"] + "source"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 #: Kinds of resources that exist only as part of another one: shown nested under the property pointing to them.
 OWNED_KINDS = ("address", "geometry", "membership", "name", "account", "module")
@@ -319,12 +321,12 @@ def resource_page(store: Store, iri: str) -> ResourcePage | None:
     """Read what the page of ``iri`` shows; None when the IRI appears in no triple."""
     term = iri_term(iri)
     outgoing = select(store, f"SELECT DISTINCT ?p ?o WHERE {{ {term} ?p ?o }}")
-    incoming_rows = select(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {term} }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT}")
+    incoming_rows = select(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {term} FILTER(!isBlank(?s)) }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT}")
     if not outgoing and not incoming_rows:
         return None
     incoming_total = len(incoming_rows)
     if incoming_total == INCOMING_LIMIT:
-        count = select(store, f"SELECT (COUNT(DISTINCT *) AS ?n) WHERE {{ ?s ?p {term} }}")
+        count = select(store, f"SELECT (COUNT(DISTINCT *) AS ?n) WHERE {{ ?s ?p {term} FILTER(!isBlank(?s)) }}")
         incoming_total = int(count[0]["n"].value)
 
     rows = _rows([(r["p"], r["o"]) for r in outgoing])
@@ -341,7 +343,8 @@ def resource_page(store: Store, iri: str) -> ResourcePage | None:
             if row["r"].value in nested:
                 details[row["r"].value].append((row["p"], row["o"]))
         for key, node in nested.items():
-            node.details = _rows(details.get(key, []))
+            # The link already shows the owned resource's label; its kind and sources would only repeat the page's.
+            node.details = [row for row in _rows(details.get(key, [])) if row.predicate.value not in NESTED_HIDDEN]
 
     incoming = _rows([(r["p"], r["s"]) for r in incoming_rows])
     node = Node("iri", iri)
@@ -354,7 +357,10 @@ def resource_page(store: Store, iri: str) -> ResourcePage | None:
         iri=iri,
         node=node,
         types=by_predicate.get(RDF_TYPE, []),
-        descriptions=[v for p in DESCRIPTION_PREDICATES for v in by_predicate.get(p, [])],
+        descriptions=sorted(
+            (v for p in DESCRIPTION_PREDICATES for v in by_predicate.get(p, [])),
+            key=lambda n: LANGUAGES.index(n.language) if n.language in LANGUAGES else len(LANGUAGES),
+        ),
         rows=[row for row in rows if row.predicate.value not in HEADER_PREDICATES],
         incoming=incoming,
         incoming_total=incoming_total,
