@@ -45,7 +45,8 @@ _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_PREFIXED = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_-]*)?:(?P<local>[A-Za-z0-9_.~%-]*)$")
+# A prefixed name of PREFIXES; the local part may hold "/" (tlid:series/roumics) as a convenience.
+_PREFIXED = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_-]*)?:(?P<local>[A-Za-z0-9_.~%/-]*)$")
 # Characters the SPARQL and N-Triples IRIREF productions exclude.
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _BOOLEANS = {"true": "true", "1": "true", "false": "false", "0": "false"}

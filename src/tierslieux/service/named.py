@@ -49,8 +49,8 @@ _LIST_PAGE = """{% extends "base.html" %}
 
 
 def _queries() -> dict[str, NamedQuery]:
-    """The named queries of the configured folder (``NAMED_QUERIES_DIR``, by default the repository's queries/)."""
-    return load_named_queries(current_app.config.get("NAMED_QUERIES_DIR") or QUERIES_DIR)
+    """The named queries of the configured folder (``QUERIES_DIR``, by default the repository's queries/)."""
+    return load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
 
 
 def _error(status: int, message: str) -> Response:

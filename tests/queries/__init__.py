@@ -1,0 +1,1 @@
+"""Expected results of the named queries (see expected.py)."""
