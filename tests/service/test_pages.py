@@ -414,3 +414,18 @@ def test_unknown_path_for_a_browser_gets_the_helpful_page(fixture_client):
     response = fixture_client.get("/nothing/here", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert "Find it another way" in response.get_data(as_text=True)
+
+
+def test_nothing_built_is_503_with_the_reason(tmp_path):
+    client = create_app({"TESTING": True, "BUILD_DIR": tmp_path / "empty"}).test_client()
+    response = client.get("/id/place/la-coroutine")
+    assert response.status_code == 503
+    assert "run `tierslieux build` first" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # the query page itself needs no store
+
+
+def test_page_past_the_time_limit_is_503(make_client):
+    response = make_client(QUERY_TIMEOUT_SECONDS=1e-9).get("/id/place/la-coroutine")
+    assert response.status_code == 503
+    assert "longer than the 1e-09 s limit" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "30"

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from werkzeug.exceptions import NotFound
 
 from ..namespaces import BASE, GRAPH_BASE, ID_BASE, ONTOLOGY_IRI, VOCAB_BASE
-from ..store import QueryTimeout
+from ..store import QueryTimeout, StoreError
 from . import conneg
 from .ontology_docs import CONTENT_SECURITY_POLICY as ONTOLOGY_CSP
 from .ontology_docs import LANGUAGES, OntologyMissing, ontology_html
@@ -233,6 +233,20 @@ def graph(name: str) -> Response:
         outcome = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_term(iri)} {{ ?s ?p ?o }} }}")
         response = _rdf_response(outcome.triples, representation)
     return _finish(response, path, representation, extension)
+
+
+@bp.errorhandler(QueryTimeout)
+def query_timeout(error: QueryTimeout) -> Response:
+    """A page whose queries ran past the time limit: 503, so that a client may retry later."""
+    limit = current_app.config.get("QUERY_TIMEOUT_SECONDS")
+    message = f"Reading this resource took longer than the {limit} s limit; try again later.\n"
+    return make_response(message, 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"})
+
+
+@bp.errorhandler(StoreError)
+def store_unavailable(error: StoreError) -> Response:
+    """No usable store (nothing built yet, or a damaged one): 503 with the reason."""
+    return make_response(f"The graph cannot be read: {error}\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
 
 
 #: Paths whose 404s other blueprints answer in their own way.

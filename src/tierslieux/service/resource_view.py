@@ -380,7 +380,7 @@ def similar_resources(store: Store, iri: str, limit: int = 10) -> list[Node]:
     tests = " || ".join(f"CONTAINS(LCASE(STR(?r)), {ox.Literal(w)})" for w in words)
     rows = select(
         store,
-        f"SELECT DISTINCT ?r WHERE {{ ?r ?p ?o . FILTER(isIRI(?r) && STRSTARTS(STR(?r), {ox.Literal(folder + '/')}) && ({tests})) }} "
+        f"SELECT DISTINCT ?r WHERE {{ ?r a ?type . FILTER(isIRI(?r) && STRSTARTS(STR(?r), {ox.Literal(folder + '/')}) && ({tests})) }} "
         f"ORDER BY ?r LIMIT {limit}",
     )
     nodes = [Node("iri", row["r"].value) for row in rows]
