@@ -8,6 +8,7 @@ completely (the endpoint stopped writing mid-answer) is retried like a 5xx.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import json
@@ -227,7 +228,16 @@ class SparqlClient:
         raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: {reason}")
 
     def service_description(self) -> tuple[bytes, str] | None:
-        """Fetch the endpoint's SPARQL 1.1 service description (a GET without a query): (body, media type), or None."""
+        """Fetch the endpoint's SPARQL 1.1 service description (a GET without a query): (body, media type), or None.
+
+        The answer is cached like a query's, so a rerun asks nothing again.
+        """
+        key = "GET (service description)"
+        if self.cache is not None:
+            cached = self.cache.get(self.endpoint, key)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return (base64.b64decode(cached["body"]), cached["media_type"]) if cached.get("body") is not None else None
         request = urllib.request.Request(
             self.endpoint, headers={"User-Agent": self.agent, "Accept": "text/turtle, application/rdf+xml;q=0.8"}
         )
@@ -235,6 +245,10 @@ class SparqlClient:
             self.stats.requests += 1
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                    return response.read(), response.headers.get_content_type()
+                    found = response.read(), response.headers.get_content_type()
             except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError):
-                return None
+                found = None
+        if self.cache is not None:
+            entry = {"body": base64.b64encode(found[0]).decode("ascii"), "media_type": found[1]} if found else {"body": None}
+            self.cache.put(self.endpoint, key, entry)
+        return found

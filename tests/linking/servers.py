@@ -1,0 +1,194 @@
+"""Real HTTP servers on loopback for the linking tests.
+
+* :func:`oxigraph_server` — the ``oxigraph`` binary (PyPI package ``oxigraph``)
+  serving the Wikidata-shaped fixture read-only: a real SPARQL endpoint.
+* :class:`FaultProxy` — a small HTTP proxy in front of it that answers the first
+  requests with a scripted fault (``429`` with ``Retry-After``, a ``503``, a ``200``
+  whose JSON body is cut short) and then forwards, recording every request (its
+  time, method, User-Agent, body) and how many were in flight at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FIXTURE = HERE / "wikidata-fixture.ttl"
+PLACES = HERE / "places.ttl"
+GOLD = HERE / "gold.csv"
+
+
+def oxigraph_binary() -> str:
+    """Return the path of the ``oxigraph`` server binary installed with the test extra."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[test]' (package 'oxigraph')")
+    return found
+
+
+def free_port() -> int:
+    """Return a TCP port free on loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 20.0) -> None:
+    """Wait until ``url`` answers a GET, or raise."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up within {seconds} s") from None
+            time.sleep(0.1)
+
+
+@contextmanager
+def oxigraph_server(data: Path, workdir: Path):
+    """Load ``data`` into a store under ``workdir`` and serve it read-only; yield the query endpoint URL."""
+    binary = oxigraph_binary()
+    store = workdir / "store"
+    subprocess.run([binary, "load", "--location", str(store), "--file", str(data)], check=True, capture_output=True)
+    port = free_port()
+    log = (workdir / "oxigraph.log").open("wb")
+    process = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=log
+    )
+    endpoint = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_until_up(endpoint)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class Seen:
+    """One request the proxy received."""
+
+    at: float
+    method: str
+    user_agent: str
+    content_type: str
+    body: bytes
+    answered: str
+
+
+@dataclass
+class FaultProxy:
+    """A proxy to ``upstream`` that answers the first requests with ``faults``, then forwards (see module docstring).
+
+    A fault is ``"429"`` (with ``Retry-After: retry_after``), ``"503"``, ``"truncated"``
+    (the upstream's answer cut in half, with status 200) or ``"ok"`` (forward).
+    ``description`` replaces the answer to a GET without a query (a service description).
+    """
+
+    upstream: str
+    faults: list[str] = field(default_factory=list)
+    retry_after: str = "1"
+    description: tuple[bytes, str] | None = None
+    seen: list[Seen] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+            def _forward(self, method: str, body: bytes | None) -> tuple[int, bytes, str]:
+                request = urllib.request.Request(
+                    proxy.upstream + (self.path[len("/query") :] if self.path.startswith("/query") else ""),
+                    data=body,
+                    method=method,
+                    headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        return response.status, response.read(), response.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as error:
+                    return error.code, error.read(), error.headers.get("Content-Type", "")
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy._lock:
+                    proxy.in_flight += 1
+                    proxy.most_in_flight = max(proxy.most_in_flight, proxy.in_flight)
+                try:
+                    is_query = method == "POST" or "query=" in self.path
+                    fault = proxy.faults.pop(0) if is_query and proxy.faults else "ok"
+                    if not is_query and proxy.description is not None:
+                        fault = "description"
+                    proxy.seen.append(
+                        Seen(time.monotonic(), method, self.headers.get("User-Agent", ""), self.headers.get("Content-Type", ""), body, fault)
+                    )
+                    time.sleep(0.05)  # long enough for overlapping requests to show in most_in_flight
+                    if fault == "429":
+                        self._send(429, b"Too many requests", "text/plain", {"Retry-After": proxy.retry_after})
+                    elif fault == "503":
+                        self._send(503, b"Service unavailable", "text/plain")
+                    elif fault == "description":
+                        self._send(200, *proxy.description)
+                    else:
+                        status, data, content_type = self._forward(method, body if method == "POST" else None)
+                        if fault == "truncated":
+                            data = data[: len(data) // 2]
+                        self._send(status, data, content_type)
+                finally:
+                    with proxy._lock:
+                        proxy.in_flight -= 1
+
+            def _send(self, status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                self._handle("GET")
+
+            def do_POST(self):  # noqa: N802
+                self._handle("POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}/query"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the proxy."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def queries(self) -> list[Seen]:
+        """The query requests (POST), in order."""
+        return [s for s in self.seen if s.method == "POST"]
