@@ -35,7 +35,7 @@ import pytest
 import websocket  # websocket-client, a test dependency
 
 from tierslieux.build import BuildLayout, build_release
-from tierslieux.paths import DATA_DIR, QUERIES_DIR
+from tierslieux.paths import QUERIES_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -201,11 +201,11 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
 
 @pytest.fixture(scope="session")
 def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``tierslieux serve`` over the repository's data plus the fixture places, with no map tiles; yields its URL."""
+    """``tierslieux serve`` over the repository's ontology and vocabularies and the fixture places, with no map tiles."""
     root = tmp_path_factory.mktemp("browser-release")
     data = root / "data"
-    shutil.copytree(DATA_DIR, data)
-    (data / "curated" / "zz-browser-fixture.ttl").write_text(FIXTURE_DATA, encoding="utf-8")
+    (data / "curated").mkdir(parents=True)
+    (data / "curated" / "browser-fixture.ttl").write_text(FIXTURE_DATA, encoding="utf-8")
     build = root / "build"
     build_release(build, data_dir=data, validate=False)
     port = free_port()
