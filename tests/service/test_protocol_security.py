@@ -289,3 +289,29 @@ def test_service_refused_in_updates(writable, remote):
     assert response.status_code == 403
     assert f"SERVICE <{remote.url}> is not allowed" in text(response)
     assert remote.connections == 0
+
+
+def test_service_hidden_from_the_lexer_is_still_refused(client, remote):
+    """`<?b)#x>` reads as an IRI to a lexer but as `<` then a comment to the engine; the parser's reading catches it."""
+    query = f"SELECT * WHERE {{ ?a ?b ?c FILTER(?a<?b)#x>'''\n SERVICE <{remote.url}> {{ ?s ?p ?o }}\n #'''\n}}"
+    response = client.post("/sparql", data=query.encode(), content_type="application/sparql-query")
+    assert response.status_code == 403
+    assert f"SERVICE <{remote.url}> is not allowed" in text(response)
+    assert remote.connections == 0
+
+
+def test_service_text_that_cannot_be_checked_is_refused(make_client, remote):
+    """Fail closed: a text mentioning SERVICE that the checking parser cannot read never reaches the engine."""
+    client = make_client(SERVICE_ALLOWLIST=[remote.url])
+    query = f"SELECT * WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} ?s ?p }}"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert text(response).startswith("SPARQL syntax error (this text mentions SERVICE, LOAD, file: or a \\u escape")
+    assert "(line:1, col:" in text(response)
+    assert remote.connections == 0
+
+
+def test_head_is_answered_like_get(client):
+    response = client.head("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"

@@ -6,7 +6,8 @@ Two independent readings of the text must both find it harmless:
   ``PREFIX``/``BASE``) that lists the ``SERVICE`` targets, ``LOAD`` operations,
   ``FROM`` clauses and every IRI, with prefixes and relative IRIs resolved;
 * rdflib's SPARQL parser, run whenever the text could hide something
-  (it mentions ``service``, ``load``, ``file:`` or a ``\\u`` escape).
+  (it mentions ``service``, ``load``, ``file:`` or a ``\\u`` escape); such a
+  text that rdflib cannot parse is refused (fail closed).
 
 A ``SERVICE`` target must be an IRI on the allow-list (a variable target is
 refused), ``LOAD`` is never allowed, and no ``file:`` IRI is accepted
@@ -46,8 +47,9 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 
-#: Words that make rdflib's second reading necessary.
-_SUSPICIOUS = re.compile(r"service|load|file:|\\u", re.IGNORECASE)
+#: What makes rdflib's second reading necessary: the keywords (not inside a name like ``tl:Service``
+#: or ``?service``), a file: IRI, or an escape that could spell one.
+_SUSPICIOUS = re.compile(r"(?<![\w:?$])(?:service|load)(?![\w:])|file:|\\[uU]", re.IGNORECASE)
 
 
 class Refused(Exception):
@@ -112,8 +114,8 @@ def scan(text: str) -> Scan:
     return result
 
 
-def _rdflib_reading(text: str, is_update: bool) -> Scan | None:
-    """The same facts read by rdflib's parser, or None when rdflib cannot parse the text."""
+def _rdflib_reading(text: str, is_update: bool) -> Scan:
+    """The same facts read by rdflib's parser; :class:`Refused` (400) when rdflib cannot parse the text."""
     from rdflib import URIRef, Variable
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -128,8 +130,13 @@ def _rdflib_reading(text: str, is_update: bool) -> Scan | None:
             from rdflib.plugins.sparql.parser import parseQuery
 
             tree = translateQuery(parseQuery(text)).algebra
-    except Exception:  # noqa: BLE001 - rdflib raises many kinds; the engine will report real syntax errors
-        return None
+    except Exception as error:  # noqa: BLE001 - rdflib raises many kinds of errors
+        # Failing closed: a text that could call out must be understood by both readings before it runs.
+        detail = " ".join(str(error).split())
+        raise Refused(
+            f"SPARQL syntax error (this text mentions SERVICE, LOAD, file: or a \\u escape, so it is checked before it runs, and it could not be read): {detail}",
+            status=400,
+        ) from None
     found = Scan()
     seen: set[int] = set()
 
@@ -181,9 +188,7 @@ def check(text: str, *, is_update: bool, allowlist: frozenset[str] | set[str] | 
     lexed = scan(text)
     _refuse_findings(lexed, allowed)
     if _SUSPICIOUS.search(text):
-        parsed = _rdflib_reading(text, is_update)
-        if parsed is not None:
-            _refuse_findings(parsed, allowed)
+        _refuse_findings(_rdflib_reading(text, is_update), allowed)
     return lexed
 
 

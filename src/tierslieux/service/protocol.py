@@ -74,7 +74,7 @@ def _check_charset(request: Request) -> None:
 def read_operation(request: Request, max_bytes: int) -> Operation | None:
     """Return the request's operation, or None for a GET without ``query`` (a Service Description request)."""
     args = _url_params(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in args or "using-graph-uri" in args or "using-named-graph-uri" in args:
             raise ProtocolError(400, "SPARQL Update must be sent with POST (application/sparql-update or a form with `update`), never with GET.")
         params = args
@@ -91,7 +91,7 @@ def read_operation(request: Request, max_bytes: int) -> Operation | None:
     if queries and updates:
         raise ProtocolError(400, "The request has both `query` and `update`; send one operation per request.")
     if not queries and not updates:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return None
         raise ProtocolError(400, "The POST request has no `query` (or `update`) parameter and no SPARQL body.")
     kind: Literal["query", "update"] = "query" if queries else "update"
