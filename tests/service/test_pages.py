@@ -354,6 +354,8 @@ def test_fixture_place_page_shows_every_part(fixture_client):
     assert ">valeur libre</a>" in html  # a value
     assert ">Réseau d&#39;essai</a>" in html  # a network
     assert "8 rue Molière" in html and "59000" in html  # the owned address, nested
+    address = html.split('<div class="card" id="address">')[1].split("</address>")[0]
+    assert address.index("8 rue Molière") < address.index("<br>") < address.index("59000")  # and as a postal address
     assert 'data-lat="50.5" data-long="3.25"' in html and 'id="map"' in html
     assert 'href="http://www.wikidata.org/entity/Q42"' in html
     assert 'href="https://atelier.example/"' in html

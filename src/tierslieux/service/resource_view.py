@@ -44,8 +44,10 @@ WGS84_LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 WGS84_LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
 GEO_HAS_GEOMETRY = "http://www.opengis.net/ont/geosparql#hasGeometry"
 GEO_AS_WKT = "http://www.opengis.net/ont/geosparql#asWKT"
-WIKIDATA_ITEM = PREFIXES["tl"] + "wikidataItem"
-WEBSITE = PREFIXES["tl"] + "website"
+TL_NS = PREFIXES["tl"]
+WIKIDATA_ITEM = TL_NS + "wikidataItem"
+WEBSITE = TL_NS + "website"
+ADDRESS = TL_NS + "address"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 #: Kinds of resources that exist only as part of another one: shown nested under the property pointing to them.
 OWNED_KINDS = ("address", "geometry", "membership", "name", "account", "module")
@@ -155,11 +157,20 @@ class ResourcePage:
     wikidata: list[Node]
     websites: list[Node]
     sources: list[Node]
+    addresses: list[Node] = field(default_factory=list)
 
     @property
     def title(self) -> str:
         """The page's title: the resource's label."""
         return self.node.label
+
+    def address_lines(self, address: Node) -> list[list[Node]]:
+        """The lines of a postal address: street; postal code and town; anything else the address states."""
+        by_predicate = {row.predicate.value: row.values for row in address.details}
+        lines = [by_predicate.pop(TL_NS + "streetAddress", [])]
+        lines.append(by_predicate.pop(TL_NS + "postalCode", []) + by_predicate.pop(TL_NS + "locality", []))
+        lines.extend(by_predicate.values())
+        return [line for line in lines if line]
 
     @property
     def incoming_shown(self) -> int:
@@ -368,6 +379,7 @@ def resource_page(store: Store, iri: str) -> ResourcePage | None:
         wikidata=by_predicate.get(WIKIDATA_ITEM, []),
         websites=[n for n in by_predicate.get(WEBSITE, []) if n.href],
         sources=by_predicate.get(SOURCE, []),
+        addresses=by_predicate.get(ADDRESS, []),
     )
 
 
