@@ -14,6 +14,7 @@ from . import __version__
 
 #: command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
+    "import": "tierslieux.commands.importing:import_command",
     "validate": "tierslieux.commands.validate:validate",
     "build": "tierslieux.commands.build:build",
     "qc": "tierslieux.commands.qc:qc",
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
+    "import": "Import a dataset (the 2019 census, a network's export) into data/ by a declarative mapping.",
     "validate": "Validate Turtle files, or the whole graph, against the SHACL shapes.",
     "build": "Merge ontology, vocabularies and data into a validated dataset, dumps and store.",
     "qc": "Run the data-quality lint queries of queries/qc/ (each must return no row).",

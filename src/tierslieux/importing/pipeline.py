@@ -86,6 +86,7 @@ def _add_networks(graph: Graph, networks: list[Network], dataset: URIRef | None,
         if (iri, None, None) in existing and (iri, RDF.type, TL.Network) not in existing:
             iri = resource_iri("community", slugify(network.name) + "-network")
         graph.add((iri, RDF.type, TL.Network))
+        graph.add((iri, RDF.type, TL.Community))
         graph.add((iri, RDFS.label, Literal(network.name, lang="fr")))
         graph.add((iri, RDFS.label, Literal(network.name, lang="en")))
         if dataset is not None:
