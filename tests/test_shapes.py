@@ -97,18 +97,18 @@ def context(model) -> Graph:
     return parse_file(CONTEXT_FILE, graph)
 
 
-def run_shapes(data: Graph, shapes: Graph) -> Graph:
+def run_shapes(data: Graph, shapes: Graph, inference: str = "none") -> Graph:
     """Validate ``data`` as the build does (no inference, warnings do not break conformance); return the report."""
-    _, report, _ = validate(data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True)
+    _, report, _ = validate(data, shacl_graph=shapes, inference=inference, allow_warnings=True, advanced=True)
     return report
 
 
-def validate_fixture(path: Path, context: Graph, shapes: Graph) -> Graph:
+def validate_fixture(path: Path, context: Graph, shapes: Graph, inference: str = "none") -> Graph:
     """Return the report for the fixture ``path`` on top of the model and the shared context."""
     data = Graph()
     data += context
     parse_file(path, data)
-    return run_shapes(data, shapes)
+    return run_shapes(data, shapes, inference)
 
 
 def path_key(graph: Graph, path) -> str | None:
@@ -170,6 +170,14 @@ def test_valid_fixture_gives_no_result(path, context, shapes):
     report = validate_fixture(path, context, shapes)
     results = top_level_results(report)
     assert not results, f"{path.name} should give no result, got:\n" + describe(report, results)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", fixture_files("valid"), ids=fixture_id)
+def test_valid_fixture_stays_valid_with_rdfs_inference(path, context, shapes):
+    report = validate_fixture(path, context, shapes, inference="rdfs")
+    results = top_level_results(report)
+    assert not results, f"{path.name} should give no result under RDFS inference, got:\n" + describe(report, results)
 
 
 @pytest.mark.parametrize("path", fixture_files("invalid"), ids=fixture_id)
@@ -373,3 +381,24 @@ def test_every_class_the_shapes_target_is_declared_by_the_ontology(shapes, model
     declared = set(model.subjects(RDF.type, OWL.Class)) | set(model.subjects(RDF.type, RDFS.Class))
     targeted = {c for c in shapes.objects(None, SH.targetClass) if c.startswith(str(TL._NS))}
     assert targeted <= declared, f"classes the ontology does not declare: {sorted(targeted - declared)}"
+
+
+def test_docs_list_every_rule_with_its_severity_and_messages(shapes):
+    doc = (REPO_ROOT / "docs" / "shapes.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in doc.splitlines() if line.startswith("| `tlsh:")}
+    problems = []
+    for shape in sorted(named_shapes(shapes)):
+        if not constraint_bearing(shapes, shape):
+            continue
+        name = "tlsh:" + shape.removeprefix(SHAPES_BASE)
+        row = rows.get(name)
+        if row is None:
+            problems.append(f"{name}: no row")
+            continue
+        cells = [cell.strip().replace("\\|", "|") for cell in row.strip().strip("|").split(" | ")]
+        severity = shapes.value(shape, SH.severity).removeprefix(str(SH))
+        wanted = [severity] + [m[0] for m in messages_by_language(shapes, shape, SH.message).values()]
+        problems += [f"{name}: row lacks {w!r}" for w in wanted if w not in cells]
+    stale = sorted(set(rows) - {"tlsh:" + s.removeprefix(SHAPES_BASE) for s in named_shapes(shapes)})
+    problems += [f"{name}: row for a shape that no longer exists" for name in stale]
+    assert not problems, "docs/shapes.md is out of date:\n" + "\n".join(problems)
