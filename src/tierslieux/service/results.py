@@ -120,8 +120,9 @@ def _capped(items: Iterator, limit: int) -> list:
 def _solutions_as_tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
     """Write rows as SPARQL TSV, whose terms are exactly pyoxigraph's N-Triples forms of them."""
     lines = ["\t".join("?" + v for v in variables)]
+    positions = range(len(variables))  # rows are read by position: by name is ten times slower
     for row in rows:
-        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
+        lines.append("\t".join(["" if (term := row[i]) is None else str(term) for i in positions]))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
