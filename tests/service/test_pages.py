@@ -431,3 +431,13 @@ def test_page_past_the_time_limit_is_503(make_client):
     assert response.status_code == 503
     assert "longer than the 1e-09 s limit" in response.get_data(as_text=True)
     assert response.headers["Retry-After"] == "30"
+
+
+def test_shapes_resolve_for_people_and_machines(client):
+    html = client.get("/shapes", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<section id="ThirdPlaceShape" class="card">' in html  # /shapes#ThirdPlaceShape lands on the shape
+    assert "sh:targetClass tl:ThirdPlace" in html
+    graph = parse_rdf(client.get("/shapes", headers={"Accept": "text/turtle"}), "turtle")
+    shape = URIRef("https://w3id.org/tiers-lieux/shapes#ThirdPlaceShape")
+    assert (shape, RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")) in graph
+    assert client.get("/shapes.nt").mimetype == "application/n-triples"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
 from .stores import StoreRegistry
 
@@ -29,7 +30,8 @@ DEFAULTS: dict = {
     # `Authorization: Bearer <token>` enables SPARQL Update; None keeps the service read-only.
     "UPDATE_TOKEN": None,
     # SERVICE endpoints a query may call; any other target is refused before connecting.
-    "SERVICE_ALLOWLIST": [],
+    # The Wikidata endpoint of data/links/config.toml is allowed, for federated joins (docs/linking.md).
+    "SERVICE_ALLOWLIST": [configured_endpoint()],
     # Longest query (or update) text accepted, in UTF-8 bytes.
     "MAX_QUERY_BYTES": 64 * 1024,
     # Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer; more is refused with 422.
@@ -68,9 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .named import bp as named_queries  # /queries/
 
     app.register_blueprint(named_queries)
-    from . import dumps, pages, queryui  # the query page, linked-data pages and dumps
+    from . import dumps, pages, queryui, shapes_page  # the query page, linked-data pages, shapes and dumps
 
     app.register_blueprint(queryui.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
+    app.register_blueprint(shapes_page.bp)
     return app
