@@ -5,8 +5,10 @@ dataset (``default-graph-uri``/``named-graph-uri``) and a time limit, and gets
 back a :class:`QueryOutcome` whose rows or triples it may stop reading at any
 time. :class:`EmbeddedStore` is the on-disk Oxigraph store that
 ``tierslieux build`` writes, opened read-only so that several server processes
-share it; an external SPARQL 1.1 server (``RemoteStore``) fits behind the same
-protocol.
+share it. An external SPARQL 1.1 server (a future ``RemoteStore(url)``) fits
+behind the same protocol: it forwards the text and the dataset parameters, and
+reads the answer back with ``pyoxigraph.parse_query_results`` (rows) or
+``pyoxigraph.parse`` (triples), which yield the same row and triple objects.
 """
 
 from __future__ import annotations
