@@ -116,3 +116,14 @@ def load_config(path: Path = CONFIG_PATH) -> LinkConfig:
         any_kind_articles=_strings(classes.get("any_kind", []), path, "[classes] any_kind", "French Wikipedia article titles"),
         scoring=scoring,
     )
+
+
+def configured_endpoint(path: Path = CONFIG_PATH) -> str:
+    """Return the Wikidata endpoint of the configuration, or Wikidata's own when the file cannot be read.
+
+    The SPARQL service allows this endpoint as a ``SERVICE`` target (federated queries).
+    """
+    try:
+        return load_config(path).endpoint
+    except ConfigError:
+        return DEFAULT_ENDPOINT

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
 from .stores import StoreRegistry
 
@@ -29,7 +30,8 @@ DEFAULTS: dict = {
     # `Authorization: Bearer <token>` enables SPARQL Update; None keeps the service read-only.
     "UPDATE_TOKEN": None,
     # SERVICE endpoints a query may call; any other target is refused before connecting.
-    "SERVICE_ALLOWLIST": [],
+    # The Wikidata endpoint of data/links/config.toml is allowed, for federated joins (docs/linking.md).
+    "SERVICE_ALLOWLIST": [configured_endpoint()],
     # Longest query (or update) text accepted, in UTF-8 bytes.
     "MAX_QUERY_BYTES": 64 * 1024,
     # Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer; more is refused with 422.
