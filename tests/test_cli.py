@@ -181,3 +181,41 @@ def test_format_check_fails_on_a_non_canonical_file_and_format_fixes_it(runner, 
     assert invoke(runner, "format", path).exit_code == 0
     assert runner.invoke(main, ["format", "--check", str(path)]).exit_code == 0
     assert json.dumps(sorted(Graph().parse(path))) == json.dumps(sorted(Graph().parse(data=path.read_text(), format="turtle")))
+
+
+def test_report_lists_top_level_results_only_and_renders_inverse_paths(tmp_path):
+    from tierslieux.validation import format_report, load_graph, validate_graph
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .
+@prefix tlsh: <https://w3id.org/tiers-lieux/shapes#> .
+tlsh:ModuleOwnerShape a sh:NodeShape ; sh:targetClass tl:Module ;
+    sh:property [ sh:path [ sh:inversePath tl:hasModule ] ; sh:minCount 1 ; sh:severity sh:Violation ;
+        sh:message "Un module appartient à un lieu."@fr, "A module belongs to a place."@en ] .
+tlsh:PlaceShape a sh:NodeShape ; sh:targetClass tl:ThirdPlace ;
+    sh:property [ sh:path tl:hasModule ; sh:node tlsh:ModuleKindShape ; sh:severity sh:Violation ;
+        sh:message "Module sans genre."@fr, "Module without a kind."@en ] .
+tlsh:ModuleKindShape a sh:NodeShape ; sh:property [ sh:path tl:moduleKind ; sh:minCount 1 ] .
+""",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        """\
+@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .
+<https://w3id.org/tiers-lieux/id/module/orphan> a tl:Module .
+<https://w3id.org/tiers-lieux/id/place/p> a tl:ThirdPlace ; tl:hasModule <https://w3id.org/tiers-lieux/id/module/m> .
+""",
+        encoding="utf-8",
+    )
+    outcome = validate_graph(load_graph([data]), shapes=load_graph([shapes]), model=Graph())
+    # The sh:node failure carries a nested sh:detail result (module/m lacks a kind); it is not listed.
+    assert len(list(outcome.report.subjects(SH.resultSeverity, None))) > len(outcome.results)
+    assert [(str(r.focus_node), r.path_text) for r in outcome.results] == [
+        ("https://w3id.org/tiers-lieux/id/module/orphan", "^tl:hasModule"),
+        ("https://w3id.org/tiers-lieux/id/place/p", "tl:hasModule"),
+    ]
+    assert "Violation [^tl:hasModule]: A module belongs to a place." in format_report(outcome, "en")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
 
 from .namespaces import PREFIXES, bind_prefixes
 from .paths import ONTOLOGY_DIR, SHAPES_DIR, turtle_files
@@ -26,7 +27,8 @@ class ValidationResult:
     """One result of a SHACL validation report, with its messages by language."""
 
     focus_node: URIRef | BNode
-    path: URIRef | None
+    path: URIRef | BNode | None
+    path_text: str | None
     severity: URIRef
     source_shape: URIRef | BNode | None
     value: object | None
@@ -68,9 +70,31 @@ def load_model(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
     return load_graph(turtle_files(ontology_dir))
 
 
+def path_text(report: Graph, path: object) -> str | None:
+    """Return a SHACL property path as SPARQL-like text (``rdfs:label``, ``^tl:hasModule``, ``tl:a/tl:b``)."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return short_name(path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (path_text(report, inverse) or "?")
+    if (path, RDF.first, None) in report:
+        return "/".join(path_text(report, step) or "?" for step in Collection(report, path))
+    for operator, symbol in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, operator)
+        if inner is not None:
+            return f"({path_text(report, inner)}){symbol}"
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(path_text(report, step) or "?" for step in Collection(report, alternatives))
+    return str(path)
+
+
 def _results(report: Graph) -> list[ValidationResult]:
+    # Only the report's own sh:result nodes: pySHACL's nested sh:detail results are engine detail.
     results = []
-    for node in report.subjects(SH.resultSeverity, None):
+    for node in report.objects(None, SH.result):
         messages: dict[str, str] = {}
         for message in report.objects(node, SH.resultMessage):
             if isinstance(message, Literal):
@@ -79,14 +103,15 @@ def _results(report: Graph) -> list[ValidationResult]:
         results.append(
             ValidationResult(
                 focus_node=report.value(node, SH.focusNode),
-                path=path if isinstance(path, URIRef) else None,
+                path=path,
+                path_text=path_text(report, path),
                 severity=report.value(node, SH.resultSeverity),
                 source_shape=report.value(node, SH.sourceShape),
                 value=report.value(node, SH.value),
                 messages=messages,
             )
         )
-    results.sort(key=lambda r: (str(r.focus_node), SEVERITY_ORDER.get(r.severity, 9), str(r.path), r.message("en")))
+    results.sort(key=lambda r: (str(r.focus_node), SEVERITY_ORDER.get(r.severity, 9), r.path_text or "", r.message("en")))
     return results
 
 
@@ -139,7 +164,7 @@ def format_report(outcome: ValidationOutcome, lang: str = "en") -> str:
     for focus in sorted(by_focus):
         lines.append(focus)
         for result in by_focus[focus]:
-            where = f" [{short_name(result.path)}]" if result.path is not None else ""
+            where = f" [{result.path_text}]" if result.path_text else ""
             lines.append(f"  {names.get(result.severity, short_name(result.severity))}{where}: {result.message(lang)}")
     counts = {sev: outcome.count(sev) for sev in (SH.Violation, SH.Warning, SH.Info)}
     if lang == "fr":
