@@ -35,8 +35,8 @@ def dump(built: BuildLayout) -> Dataset:
     return dataset
 
 
-def test_bare_get_is_the_service_description(client, built):
-    response = client.get("/sparql")
+def test_bare_get_is_the_service_description(make_client, built):
+    response = make_client(SERVICE_ALLOWLIST=[]).get("/sparql")
     assert response.mimetype == "text/turtle"
     graph = parse(response)
     assert (ENDPOINT, RDF.type, SD.Service) in graph

@@ -234,11 +234,20 @@ def service_queries(url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("form", list(service_queries("http://x/y")))
-def test_service_refused_before_any_connection(client, remote, form):
+def test_service_refused_before_any_connection(make_client, remote, form):
+    client = make_client(SERVICE_ALLOWLIST=[])
     response = client.get("/sparql", query_string={"query": service_queries(remote.url)[form]})
     assert response.status_code == 403
     assert f"SERVICE <{remote.url}> is not allowed: this service may only call these endpoints: none." in text(response)
     assert remote.connections == 0 and remote.requests == []
+
+
+def test_service_refused_with_the_default_allowlist(client, remote):
+    """Whatever the default allow-list holds (Wikidata, for federated joins), a local endpoint is not on it."""
+    response = client.get("/sparql", query_string={"query": service_queries(remote.url)["iri"]})
+    assert response.status_code == 403
+    assert f"SERVICE <{remote.url}> is not allowed: this service may only call these endpoints: " in text(response)
+    assert remote.connections == 0
 
 
 def test_service_with_variable_target_refused(make_client, remote):
