@@ -33,6 +33,7 @@ from tierslieux.query_params import (
     inject_values,
     outermost_where_brace,
     parse_value,
+    query_form,
     substitutions,
 )
 
@@ -269,6 +270,20 @@ def test_values_go_at_the_start_of_the_outermost_where_group(text: str, where: s
     assert text.find(where) <= brace < text.find(where) + len(where), (text[:brace], where)
 
 
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("# description: the address of each movement\nSELECT ?address WHERE { ?s ?p ?address }", "SELECT"),
+        ("PREFIX a: <http://example.org/ADD#>\nask { ?s a:MOVE ?o }", "ASK"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }", "CONSTRUCT"),
+        ('INSERT DATA { <http://e/s> <http://e/p> "SELECT" }', None),
+    ],
+)
+def test_query_form_ignores_comments_strings_and_iris(text: str, form: str | None):
+    # SPARQLWrapper's guess reads comment words ("address" as ADD) and would send such a query as an update.
+    assert query_form(text) == form
+
+
 def test_a_query_without_where_group_cannot_take_parameters():
     with pytest.raises(ValueError, match="no WHERE group"):
         outermost_where_brace("DESCRIBE <http://example.org/x>")
@@ -358,7 +373,7 @@ def test_queries_index_lists_every_query_as_json_and_html(client):
     described = {q["name"]: q for q in listing.get_json()["queries"]}
     assert set(described) == set(QUERIES)
     kind = described["places-by-kind"]["parameters"][0]
-    assert kind == {"name": "kind", "type": "iri", "default": "kind:coworking", "required": False, "description": kind["description"]}
+    assert kind == {"name": "kind", "type": "iri", "default": "kind:espace-du-faire", "required": False, "description": kind["description"]}
     assert described["timeline"]["url"].endswith("/queries/timeline")
     page = client.get("/queries/", headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.mimetype == "text/html"

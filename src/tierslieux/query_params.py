@@ -187,6 +187,25 @@ _TOKEN = re.compile(
 )
 
 
+_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+
+
+def query_form(sparql: str) -> str | None:
+    """Return the query's form (SELECT, CONSTRUCT, ASK or DESCRIBE), ignoring comments, strings and IRIs; None if none.
+
+    SPARQLWrapper guesses the form with a case-insensitive search that also
+    reads words of comments (``address`` is taken for ``ADD``, ``movement`` for
+    ``MOVE``) and would then send a query as an update; this answer is exact.
+    """
+    depth = 0
+    for match in _TOKEN.finditer(sparql):
+        token = match.group()
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth == 0 and token.upper() in _FORMS:
+            return token.upper()
+    return None
+
+
 def outermost_where_brace(sparql: str) -> int:
     """Return the offset of the ``{`` that opens the query's outermost ``WHERE`` group.
 
@@ -207,7 +226,7 @@ def outermost_where_brace(sparql: str) -> int:
             depth += 1
         elif token == "}":
             depth -= 1
-        elif depth == 0 and upper in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE") and form is None:
+        elif depth == 0 and upper in _FORMS and form is None:
             form = upper
         elif depth == 0 and upper == "WHERE":
             after_where = True

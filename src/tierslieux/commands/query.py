@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from ..named_queries import NamedQuery, QueryHeaderError, load_named_queries
 from ..namespaces import PREFIXES
 from ..paths import QUERIES_DIR, default_build_dir
-from ..query_params import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values, substitutions
+from ..query_params import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values, query_form, substitutions
 
 FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -44,6 +44,8 @@ def run_remote(endpoint: str, query: NamedQuery, bound: dict, timeout: int = 60)
 
     wrapper = SPARQLWrapper(endpoint)
     wrapper.setQuery(inject_values(query.text, bound))
+    # SPARQLWrapper's own guess reads words in comments ("address" as ADD) and would send an update.
+    wrapper.queryType = query_form(query.text) or "SELECT"
     wrapper.setMethod(POST)
     wrapper.setReturnFormat(JSON)
     wrapper.setTimeout(timeout)
@@ -162,7 +164,8 @@ def query(
     if fmt == "table":
         click.echo(table(results))
     else:
-        out = click.get_binary_stream("stdout")
+        sys.stdout.flush()
+        out = sys.stdout.buffer
         out.write(results.serialize(format=FORMATS[fmt]))
         if fmt in ("json", "xml"):
             out.write(b"\n")
