@@ -40,6 +40,7 @@ def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path |
                    encoding: str, strict: bool, progress: bool, quiet: bool) -> None:
     """Import INPUT with a mapping: NAME (e.g. cget) or --mapping FILE; writes Turtle and a match report."""
     from ..importing.issues import ImportFailure, REJECTED, WARNING
+    from ..importing.matching import NO_MATCH
     from ..importing.pipeline import run_import, write_result
 
     if mapping_file is None:
@@ -61,10 +62,16 @@ def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path |
             click.echo(str(issue), err=True)
     for merge in result.merges:
         click.echo(str(merge))
+    unmatched = 0
     for match in sorted(result.matches, key=lambda m: str(m.existing.node)):
+        if match.status == NO_MATCH:
+            unmatched += 1
+            continue
         click.echo(f"{match.existing.node.rsplit('/', 1)[-1]}: {match.status}"
                    + (f" → record {', '.join(p.record for p in match.group)} ({match.group[0].where})" if match.group else "")
                    + f": {match.reason}")
+    if unmatched:
+        click.echo(f"{unmatched} place(s) already in the graph have no candidate in this input (listed in the report)")
     for network in result.networks:
         click.echo(f"network {network.name!r} ({network.domain}): {len(network.members)} places")
     written = write_result(result, data_dir, out)

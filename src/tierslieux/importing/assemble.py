@@ -32,22 +32,24 @@ class Final:
     matched: Place | None = None
 
 
-def _slug_candidates(group: list[Place]) -> list[str]:
+def _slug_candidates(group: list[Place], source: str) -> list[str]:
     primary = group[0]
-    base = slugify(primary.name) or f"place-{slugify(primary.record or '')}"
+    record = slugify(primary.record or "")
+    base = slugify(primary.name) or f"place-{record}"
     levels = [base]
     if primary.commune_name:
         levels.append(f"{levels[-1]}-{slugify(primary.commune_name)}")
     if primary.postcode:
         levels.append(f"{levels[-1]}-{primary.postcode}")
-    levels.append(f"{levels[-1]}-{slugify(primary.record or '')}")
+    levels.append(f"{levels[-1]}-{record}" if record and record not in levels[-1] else f"{levels[-1]}-{source}")
     return levels
 
 
-def assign_iris(groups: list[list[Place]], matched: dict[int, Place], taken: set[str]) -> dict[int, Final]:
+def assign_iris(groups: list[list[Place]], matched: dict[int, Place], taken: set[str], source: str) -> dict[int, Final]:
     """Return the final IRI of every group: the matched existing place's, or a fresh, unique slug.
 
-    ``taken`` holds the slugs of places already in the graph: a fresh slug never reuses one.
+    ``taken`` holds the slugs of places already in the graph: a fresh slug never reuses one; the
+    last resort qualifies it with the record id (or, when the name is the id, the ``source`` name).
     """
     finals: dict[int, Final] = {}
     pending = []
@@ -58,7 +60,7 @@ def assign_iris(groups: list[list[Place]], matched: dict[int, Place], taken: set
         else:
             pending.append(group)
     levels = {id(g): 0 for g in pending}
-    candidates = {id(g): _slug_candidates(g) for g in pending}
+    candidates = {id(g): _slug_candidates(g, source) for g in pending}
     while True:
         current = {id(g): candidates[id(g)][levels[id(g)]] for g in pending}
         counts = Counter(current.values())
@@ -74,9 +76,11 @@ def assign_iris(groups: list[list[Place]], matched: dict[int, Place], taken: set
     return finals
 
 
-def _part_iri(part: str, slug: str) -> URIRef:
+def _part_iri(part: str, slug: str, taken: set[URIRef], source: str) -> URIRef:
+    """Return the IRI of a place's own resource; one the graph already has gets the source's name appended."""
     kind, _, qualifier = part.partition("/")
-    return resource_iri(kind, f"{slug}-{slugify(qualifier)}" if qualifier else slug)
+    iri = resource_iri(kind, f"{slug}-{slugify(qualifier)}" if qualifier else slug)
+    return resource_iri(kind, f"{str(iri).rsplit('/', 1)[-1]}-{source}") if iri in taken else iri
 
 
 def _shared_iri(graph: Graph, node: URIRef, kind: str) -> URIRef | None:
@@ -94,8 +98,10 @@ def _has_literal(graph: Graph, node: URIRef) -> bool:
 class Rewriter:
     """Copies the provisional triples of a mapping's output under their final IRIs."""
 
-    def __init__(self, raw: Graph):
+    def __init__(self, raw: Graph, taken: set[URIRef] | None = None, source: str = "import"):
         self.raw = raw
+        self.taken = taken or set()
+        self.source = source
         self.out = Graph()
         self.shared: dict[URIRef, URIRef | None] = {}
         self.label_votes: Counter = Counter()
@@ -109,7 +115,7 @@ class Rewriter:
             return self._shared(obj, part.split("/", 1)[1])
         if part and not _has_literal(self.raw, obj):
             return None
-        return _part_iri(part, slug) if part else None
+        return _part_iri(part, slug, self.taken, self.source) if part else None
 
     def _shared(self, node: URIRef, kind: str) -> URIRef | None:
         if node not in self.shared:
@@ -151,7 +157,7 @@ class Rewriter:
                         self.out.add((final.iri, SKOS.altLabel, obj))
                 elif parsed and parsed[1] and not parsed[1].startswith("shared/"):
                     if (pred, parsed[1]) not in present and _has_literal(self.raw, obj):
-                        target = _part_iri(parsed[1], final.slug)
+                        target = _part_iri(parsed[1], final.slug, self.taken, self.source)
                         self.out.add((final.iri, pred, target))
                         self._copy_node(obj, target, final.slug)
                 elif pred in ADDITIVE or pred not in present_predicates:

@@ -98,7 +98,10 @@ def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterab
             for fields, message in reasons:
                 log.add(REJECTED, message, row=record.position, record=ident, fields=fields or None)
             continue
+        first_fields: dict[str, str] = {}
         for fields, message in warnings:
+            first_fields.setdefault(message, fields)
+        for message, fields in first_fields.items():
             log.add(WARNING, message, row=record.position, record=ident, fields=fields or None)
         seen[ident] = record.position
         accepted.append(record)

@@ -1,8 +1,9 @@
 """Matching imported places with the places already in the graph, so that each real place has one IRI.
 
 Rule: an existing place and an imported one are the same when one of the imported place's name
-keys equals the existing place's, and the communes agree (same INSEE code; an existing place
-without a commune agrees with any). A rule that finds exactly one imported place decides; when it
+keys equals the existing place's, and they are in the same spot: at most 100 m apart, or in the
+same commune (same INSEE code; an existing place without any locality agrees with any commune;
+an imported place without a commune, such as a SpaceAPI one, must be near). A rule that finds exactly one imported place decides; when it
 finds several, or for cases a person has reviewed, the override table (the profile's
 ``match-overrides``: columns ``place``, ``record``, ``reason``; an empty record means "no
 match") decides. Every existing place gets a line in the report, matched or not.
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from ..namespaces import ID_BASE
 from .issues import ImportFailure
-from .records import Place
+from .dedup import NEAR_M
+from .records import Place, distance_m
 
 MATCHED_RULE = "matched (rule)"
 MATCHED_OVERRIDE = "matched (reviewed override)"
@@ -61,13 +63,21 @@ def read_overrides(path: Path | None) -> dict[str, tuple[str, str]]:
     return overrides
 
 
+def _agree(existing: Place, imported: Place) -> bool:
+    """Tell whether two places with the same name key are in the same spot: same commune, or near."""
+    distance = distance_m(existing, imported)
+    if distance is not None and distance <= NEAR_M:
+        return True
+    if existing.abroad or imported.commune_code is None:
+        return False
+    return existing.commune_code is None or existing.commune_code == imported.commune_code
+
+
 def _candidates(existing: Place, groups: list[list[Place]]) -> list[list[Place]]:
-    if existing.abroad:
-        return []
     found = []
     for group in groups:
         keys = set().union(*(p.keys for p in group))
-        if existing.keys & keys and (existing.commune_code is None or existing.commune_code == group[0].commune_code):
+        if existing.keys & keys and _agree(existing, group[0]):
             found.append(group)
     return found
 

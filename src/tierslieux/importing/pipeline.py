@@ -119,8 +119,8 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
                              str(input_path))
     matched = {id(m.group): m.existing for m in matches if m.group is not None}
     taken = {str(s).rsplit("/", 1)[-1] for s in existing.subjects() if str(s).startswith(str(resource_iri("place", "")))}
-    finals = assign_iris(groups, matched, taken)
-    rewriter = Rewriter(raw)
+    finals = assign_iris(groups, matched, taken, mapping.name)
+    rewriter = Rewriter(raw, {s for s in existing.subjects() if isinstance(s, URIRef)}, mapping.name)
     for group in tqdm(groups, desc="assembling places", unit="place", disable=not show, file=sys.stderr, leave=False):
         rewriter.add_group(group, finals[id(group)])
     graph = rewriter.finish()

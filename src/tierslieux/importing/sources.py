@@ -7,7 +7,6 @@ written back to a temporary file, the only input morph-kgc sees, without the per
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -177,15 +176,6 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
     return Table(path, "json", records, columns)
 
 
-def _drop(values: dict[str, Any], dotted: str) -> None:
-    parts = dotted.split(".")
-    node: Any = values
-    for part in parts[:-1]:
-        node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        node.pop(parts[-1], None)
-
-
 def write_engine_input(table: Table, records: list[Record], mapping: Mapping, folder: Path) -> tuple[Path, str | None]:
     """Write the accepted records for morph-kgc, without the never-import fields; return the file and its iterator."""
     if table.kind == "csv":
@@ -199,11 +189,20 @@ def write_engine_input(table: Table, records: list[Record], mapping: Mapping, fo
                 writer.writerow(["" if record.values.get(c) is None else record.values.get(c) for c in columns])
         return target, None
     target = folder / "input.json"
+    # Each record is cut down to the fields the mapping reads, a missing one written as "": morph-kgc
+    # drops a JSON object when a sibling field that another object has is missing (a nested null).
     items = []
     for record in records:
-        values = copy.deepcopy(record.values)
-        for dotted in mapping.never_import:
-            _drop(values, dotted)
+        values: dict[str, Any] = {}
+        for reference in sorted(mapping.references):
+            if any(reference == p or reference.startswith(p + ".") for p in mapping.never_import):
+                continue
+            found = record.get(reference)
+            node = values
+            parts = reference.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = "" if found is None or isinstance(found, (dict, list)) else found
         items.append(values)
     target.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     return target, "$[*]"
