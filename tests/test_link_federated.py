@@ -21,8 +21,9 @@ from tierslieux.paths import QUERIES_DIR
 from tierslieux.query_params import bind_parameters, substitutions
 from tierslieux.service import DEFAULTS, guard
 
-from .linking.fixtures import link_config, links_dir, make_client, places, proxy_factory, wikidata_endpoint  # noqa: F401
-from .linking.servers import PLACES
+from .linking.servers import PLACES, make_client
+
+pytest_plugins = ("tests.linking.fixtures",)
 
 FEDERATED = load_named_queries(QUERIES_DIR / "federated")
 WIKIDATA = "https://query.wikidata.org/sparql"
@@ -50,7 +51,7 @@ def test_the_service_allows_the_configured_wikidata_endpoint_and_nothing_else():
 
 
 @pytest.fixture
-def our_graph(places, link_config, links_dir, tmp_path):  # noqa: F811
+def our_graph(places, link_config, links_dir, tmp_path):
     """Our fixture places and the links the linker found for them, in a pyoxigraph store."""
     client = make_client(link_config.endpoint, tmp_path / "cache", link_config)
     link_places(places, config=link_config, client=client, links_dir=links_dir, today=date(2026, 1, 31), progress=False)
@@ -70,7 +71,7 @@ def run(store: ox.Store, name: str, endpoint: str, **params) -> list[dict[str, s
 
 
 @pytest.mark.slow
-def test_communes_with_their_population(our_graph, proxy_factory):  # noqa: F811
+def test_communes_with_their_population(our_graph, proxy_factory):
     proxy = proxy_factory()
     rows = run(our_graph, "communes-population", proxy.endpoint, min="1")
     by_code = {row["insee"]: row for row in rows}
@@ -84,7 +85,7 @@ def test_communes_with_their_population(our_graph, proxy_factory):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_linked_places_with_their_inception(our_graph, wikidata_endpoint):  # noqa: F811
+def test_linked_places_with_their_inception(our_graph, wikidata_endpoint):
     rows = run(our_graph, "linked-places-on-wikidata", wikidata_endpoint)
     assert rows == [
         {

@@ -19,8 +19,9 @@ from tierslieux.namespaces import SEMAPV, SSSOM, TL
 from tierslieux.rdfio import canonical_turtle, parse_file
 from tierslieux.validation import load_graph, validate_graph
 
-from .linking.fixtures import link_config, links_dir, make_client, places, proxy_factory, wikidata_endpoint  # noqa: F401
-from .linking.servers import GOLD
+from .linking.servers import GOLD, make_client
+
+pytest_plugins = ("tests.linking.fixtures",)
 
 pytestmark = pytest.mark.slow
 
@@ -33,18 +34,18 @@ def gold() -> dict[str, str]:
         return {row["place"]: row["item"] for row in csv.DictReader(handle)}
 
 
-def run(places, link_config, links_dir, tmp_path, endpoint=None):  # noqa: F811
+def run(places, link_config, links_dir, tmp_path, endpoint=None):
     client = make_client(endpoint or link_config.endpoint, tmp_path / "cache", link_config)
     report = link_places(places, config=link_config, client=client, links_dir=links_dir, today=TODAY, progress=False)
     return report, client
 
 
 @pytest.fixture
-def first_run(places, link_config, links_dir, tmp_path):  # noqa: F811
+def first_run(places, link_config, links_dir, tmp_path):
     return run(places, link_config, links_dir, tmp_path)
 
 
-def test_precision_and_recall_on_the_fixture(first_run, links_dir):  # noqa: F811
+def test_precision_and_recall_on_the_fixture(first_run, links_dir):
     expected = gold()
     links = {k.place: k.qid for k in read_links(links_dir / "wikidata.ttl")}
     right = sum(1 for place, item in links.items() if expected[place] == item)
@@ -62,7 +63,7 @@ def test_precision_and_recall_on_the_fixture(first_run, links_dir):  # noqa: F81
     assert found / len(findable) == 1.0
 
 
-def test_the_traps(first_run, links_dir):  # noqa: F811
+def test_the_traps(first_run, links_dir):
     links = {k.place: k.qid for k in read_links(links_dir / "wikidata.ttl")}
     queue = read_queue(links_dir / "review.csv")
     queued = {}
@@ -98,7 +99,7 @@ def test_the_traps(first_run, links_dir):  # noqa: F811
     assert unmatched == {PLACE + s for s in ("numerifab-bras-sur-meuse", "arts-codes-pantin", "la-cocotte-bayonne", "la-ruche-barbezieux-saint-hilaire")}
 
 
-def test_links_file_is_canonical_conforms_and_carries_provenance(first_run, links_dir):  # noqa: F811
+def test_links_file_is_canonical_conforms_and_carries_provenance(first_run, links_dir):
     path = links_dir / "wikidata.ttl"
     text = path.read_text(encoding="utf-8")
     graph = parse_file(path)
@@ -131,7 +132,7 @@ def test_a_broken_link_fails_the_shapes(tmp_path):
     assert str(result.path) == str(TL.wikidataItem)
 
 
-def test_classes_are_resolved_from_french_wikipedia_and_cached_with_the_date(first_run, links_dir, wikidata_endpoint):  # noqa: F811
+def test_classes_are_resolved_from_french_wikipedia_and_cached_with_the_date(first_run, links_dir, wikidata_endpoint):
     report, _ = first_run
     kinds = report.kind_classes
     assert kinds.classes["fablab"] == {"Q900000001"}
@@ -145,7 +146,7 @@ def test_classes_are_resolved_from_french_wikipedia_and_cached_with_the_date(fir
     assert entry["articles"]["Fab lab"] == "Q900000001" and entry["articles"]["Living lab"] is None
 
 
-def test_a_rerun_keeps_the_links_and_a_third_asks_nothing(first_run, places, link_config, links_dir, tmp_path):  # noqa: F811
+def test_a_rerun_keeps_the_links_and_a_third_asks_nothing(first_run, places, link_config, links_dir, tmp_path):
     before = (links_dir / "wikidata.ttl").read_text(encoding="utf-8")
     report, client = run(places, link_config, links_dir, tmp_path)
     assert report.already_linked == 15 and len(report.decisions) == 9
@@ -155,7 +156,7 @@ def test_a_rerun_keeps_the_links_and_a_third_asks_nothing(first_run, places, lin
     assert client.stats.requests == 0 and client.stats.cache_hits > 0
 
 
-def test_rejected_candidates_are_never_proposed_again(first_run, places, link_config, links_dir, tmp_path):  # noqa: F811
+def test_rejected_candidates_are_never_proposed_again(first_run, places, link_config, links_dir, tmp_path):
     (links_dir / "rejected.csv").write_text(
         "place,qid,date,reviewer,note\n" f"{PLACE}la-coloc-lyon,Q900001021,2026-01-31,Camille,a former place\n",
         encoding="utf-8",
@@ -170,7 +171,7 @@ def test_rejected_candidates_are_never_proposed_again(first_run, places, link_co
     assert PLACE + "la-coloc-lyon" in {u.place for u in read_unmatched(links_dir / "unmatched.csv")}
 
 
-def test_the_run_refuses_a_queue_with_unapplied_decisions(first_run, places, link_config, links_dir, tmp_path):  # noqa: F811
+def test_the_run_refuses_a_queue_with_unapplied_decisions(first_run, places, link_config, links_dir, tmp_path):
     from tierslieux.linking.pipeline import LinkingError
     from tierslieux.linking.review import write_queue
 
@@ -181,7 +182,7 @@ def test_the_run_refuses_a_queue_with_unapplied_decisions(first_run, places, lin
         run(places, link_config, links_dir, tmp_path)
 
 
-def test_the_command_line_links_over_http(wikidata_endpoint, links_dir, tmp_path):  # noqa: F811
+def test_the_command_line_links_over_http(wikidata_endpoint, links_dir, tmp_path):
     from click.testing import CliRunner
 
     from tierslieux.cli import main
@@ -199,7 +200,7 @@ def test_the_command_line_links_over_http(wikidata_endpoint, links_dir, tmp_path
     assert len(set(graph.subject_objects(TL.wikidataItem))) == 15
 
 
-def test_the_command_line_names_an_unknown_place(wikidata_endpoint, links_dir, tmp_path):  # noqa: F811
+def test_the_command_line_names_an_unknown_place(wikidata_endpoint, links_dir, tmp_path):
     from click.testing import CliRunner
 
     from tierslieux.cli import main

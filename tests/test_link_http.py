@@ -13,7 +13,9 @@ from tierslieux.linking.client import SparqlError, _retry_after_seconds
 from tierslieux.linking.config import ENTITY_SEARCH, LABEL_QUERY
 from tierslieux.linking.pipeline import link_places
 
-from .linking.fixtures import link_config, links_dir, make_client, places, proxy_factory, wikidata_endpoint  # noqa: F401
+from .linking.servers import make_client
+
+pytest_plugins = ("tests.linking.fixtures",)
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +26,7 @@ COUNT = (
 )
 
 
-def test_429_is_honoured_with_its_retry_after(proxy_factory, link_config):  # noqa: F811
+def test_429_is_honoured_with_its_retry_after(proxy_factory, link_config):
     proxy = proxy_factory(faults=["429"], retry_after="1")
     client = make_client(proxy.endpoint, None, link_config)
     rows = client.select(COUNT)
@@ -35,7 +37,7 @@ def test_429_is_honoured_with_its_retry_after(proxy_factory, link_config):  # no
     assert client.stats.retries == 1 and client.stats.waited_seconds == 1.0
 
 
-def test_a_retry_after_beyond_reason_stops_the_run_with_a_clear_message(proxy_factory, link_config):  # noqa: F811
+def test_a_retry_after_beyond_reason_stops_the_run_with_a_clear_message(proxy_factory, link_config):
     proxy = proxy_factory(faults=["429"], retry_after="86400")
     client = make_client(proxy.endpoint, None, link_config)
     with pytest.raises(SparqlError, match=r"too many requests, and the endpoint asks to wait 86400 s; try again later"):
@@ -50,21 +52,21 @@ def test_retry_after_as_an_http_date():
     assert _retry_after_seconds("soon") is None
 
 
-def test_a_truncated_answer_is_asked_again(proxy_factory, link_config):  # noqa: F811
+def test_a_truncated_answer_is_asked_again(proxy_factory, link_config):
     proxy = proxy_factory(faults=["truncated"])
     client = make_client(proxy.endpoint, None, link_config)
     assert client.select(COUNT)[0]["n"]["value"] == "3"
     assert [q.answered for q in proxy.queries] == ["truncated", "ok"]
 
 
-def test_answers_that_stay_truncated_end_in_an_error_that_says_so(proxy_factory, link_config):  # noqa: F811
+def test_answers_that_stay_truncated_end_in_an_error_that_says_so(proxy_factory, link_config):
     proxy = proxy_factory(faults=["truncated"] * 3)
     client = make_client(proxy.endpoint, None, link_config, max_retries=2)
     with pytest.raises(SparqlError, match=r"gave up after 3 attempts; last: a truncated or malformed answer \(\d+ bytes"):
         client.select(COUNT)
 
 
-def test_5xx_backs_off_exponentially(proxy_factory, link_config):  # noqa: F811
+def test_5xx_backs_off_exponentially(proxy_factory, link_config):
     proxy = proxy_factory(faults=["503", "503"])
     client = make_client(proxy.endpoint, None, link_config)
     client.select(COUNT)
@@ -74,7 +76,7 @@ def test_5xx_backs_off_exponentially(proxy_factory, link_config):  # noqa: F811
     assert times[2] - times[1] >= 2 * link_config.backoff_seconds
 
 
-def test_a_refused_query_is_not_retried(proxy_factory, link_config):  # noqa: F811
+def test_a_refused_query_is_not_retried(proxy_factory, link_config):
     proxy = proxy_factory()
     client = make_client(proxy.endpoint, None, link_config)
     with pytest.raises(SparqlError, match=r"the query was refused"):
@@ -82,7 +84,7 @@ def test_a_refused_query_is_not_retried(proxy_factory, link_config):  # noqa: F8
     assert len(proxy.queries) == 1
 
 
-def test_requests_name_the_project_and_are_posted_forms_with_values(proxy_factory, link_config):  # noqa: F811
+def test_requests_name_the_project_and_are_posted_forms_with_values(proxy_factory, link_config):
     proxy = proxy_factory()
     client = make_client(proxy.endpoint, None, link_config)
     client.select(COUNT)
@@ -93,7 +95,7 @@ def test_requests_name_the_project_and_are_posted_forms_with_values(proxy_factor
     assert seen.body.startswith(b"query=") and b"VALUES" in seen.body
 
 
-def test_one_request_at_a_time_even_from_several_threads(proxy_factory, link_config):  # noqa: F811
+def test_one_request_at_a_time_even_from_several_threads(proxy_factory, link_config):
     proxy = proxy_factory()
     clients = [make_client(proxy.endpoint, None, link_config) for _ in range(4)]
     threads = [threading.Thread(target=c.select, args=(COUNT,)) for c in clients]
@@ -105,7 +107,7 @@ def test_one_request_at_a_time_even_from_several_threads(proxy_factory, link_con
     assert proxy.most_in_flight == 1
 
 
-def test_an_interrupted_run_resumes_without_asking_again(proxy_factory, link_config, places, links_dir, tmp_path):  # noqa: F811
+def test_an_interrupted_run_resumes_without_asking_again(proxy_factory, link_config, places, links_dir, tmp_path):
     proxy = proxy_factory(faults=["ok"] * 6 + ["503"] * 3)
     cache = tmp_path / "cache"
     client = make_client(proxy.endpoint, cache, link_config, max_retries=2)
@@ -123,7 +125,7 @@ def test_an_interrupted_run_resumes_without_asking_again(proxy_factory, link_con
     assert all(q.answered == "ok" for q in proxy.queries[asked_before:])
 
 
-def test_capability_from_configuration_asks_nothing(proxy_factory, link_config):  # noqa: F811
+def test_capability_from_configuration_asks_nothing(proxy_factory, link_config):
     proxy = proxy_factory()
     client = make_client(proxy.endpoint, None, link_config)
     from dataclasses import replace
@@ -134,11 +136,13 @@ def test_capability_from_configuration_asks_nothing(proxy_factory, link_config):
     assert proxy.seen == []
 
 
-def test_capability_from_the_service_description(proxy_factory, link_config, wikidata_endpoint):  # noqa: F811
+def test_capability_from_the_service_description(proxy_factory, link_config, wikidata_endpoint):
     declaring = proxy_factory(
         description=(
-            b"@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
-            b"[] a sd:Service ; sd:feature <http://wikiba.se/ontology#mwapi> .\n",
+            (
+                b"@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+                b"[] a sd:Service ; sd:feature <http://wikiba.se/ontology#mwapi> .\n"
+            ),
             "text/turtle",
         )
     )

@@ -14,8 +14,9 @@ from tierslieux.linking.pipeline import link_places
 from tierslieux.linking.places import Place
 from tierslieux.linking.quickstatements import build_quickstatements, qs_string, qs_time
 
-from .linking.fixtures import link_config, links_dir, make_client, places, proxy_factory, wikidata_endpoint  # noqa: F401
-from .linking.servers import PLACES
+from .linking.servers import PLACES, make_client
+
+pytest_plugins = ("tests.linking.fixtures",)
 
 
 def xsd(name: str) -> URIRef:
@@ -25,7 +26,7 @@ REFERENCE = "\tS854\t\"https://www.cget.gouv.fr/actualites/l-etat-s-engage-pour-
 
 
 @pytest.mark.slow
-def test_commands_for_the_unmatched_places(places, link_config, links_dir, wikidata_endpoint, tmp_path):  # noqa: F811
+def test_commands_for_the_unmatched_places(places, link_config, links_dir, wikidata_endpoint, tmp_path):
     client = make_client(link_config.endpoint, tmp_path / "cache", link_config)
     link_places(places, config=link_config, client=client, links_dir=links_dir, today=date(2026, 1, 31), progress=False)
     out = tmp_path / "new-items.qs"

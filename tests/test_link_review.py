@@ -8,13 +8,21 @@ import pytest
 from click.testing import CliRunner
 
 from tierslieux.cli import main
-from tierslieux.linking.linkstore import CHOSEN, CONFIRMED, read_links, read_rejections, read_unmatched
+from tierslieux.linking.linkstore import (
+    CHOSEN,
+    CONFIRMED,
+    read_links,
+    read_rejections,
+    read_unmatched,
+)
 from tierslieux.linking.pipeline import link_places
 from tierslieux.linking.review import ReviewError, apply_review, read_queue, write_queue
 from tierslieux.namespaces import SEMAPV, SSSOM
 from tierslieux.rdfio import canonical_turtle, parse_file
 
-from .linking.fixtures import link_config, links_dir, make_client, places, proxy_factory, wikidata_endpoint  # noqa: F401
+from .linking.servers import make_client
+
+pytest_plugins = ("tests.linking.fixtures",)
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +30,7 @@ PLACE = "https://w3id.org/tiers-lieux/id/place/"
 
 
 @pytest.fixture
-def queued(places, link_config, links_dir, tmp_path):  # noqa: F811
+def queued(places, link_config, links_dir, tmp_path):
     """A links folder after one run: 15 links, a review queue of 5 places, 4 unmatched."""
     client = make_client(link_config.endpoint, tmp_path / "cache", link_config)
     link_places(places, config=link_config, client=client, links_dir=links_dir, today=date(2026, 1, 31), progress=False)
@@ -40,7 +48,7 @@ def decide(path, decisions: dict[tuple[str, str], tuple[str, str]]):
     write_queue(path, rows)
 
 
-def test_accept_reject_and_another_item(queued, links_dir, wikidata_endpoint):  # noqa: F811
+def test_accept_reject_and_another_item(queued, links_dir, wikidata_endpoint):
     decide(
         queued,
         {
@@ -72,7 +80,7 @@ def test_accept_reject_and_another_item(queued, links_dir, wikidata_endpoint):  
     assert {SEMAPV.MappingReview, SEMAPV.ManualMappingCuration, SEMAPV.CompositeMatching} <= justifications
 
 
-def test_a_malformed_file_is_refused_whole_naming_line_and_field(queued, links_dir):  # noqa: F811
+def test_a_malformed_file_is_refused_whole_naming_line_and_field(queued, links_dir):
     before = {p.name: p.read_bytes() for p in links_dir.iterdir()}
     rows = read_queue(queued)
     rows[0]["decision"] = "maybe"
@@ -89,7 +97,7 @@ def test_a_malformed_file_is_refused_whole_naming_line_and_field(queued, links_d
     assert {k: v for k, v in after.items() if k != "review.csv"} == {k: v for k, v in before.items() if k != "review.csv"}
 
 
-def test_two_items_for_one_place_is_a_conflict(queued, links_dir):  # noqa: F811
+def test_two_items_for_one_place_is_a_conflict(queued, links_dir):
     decide(
         queued,
         {
@@ -101,14 +109,14 @@ def test_two_items_for_one_place_is_a_conflict(queued, links_dir):  # noqa: F811
         apply_review(queued, links_dir)
 
 
-def test_a_missing_column_is_named(tmp_path, links_dir):  # noqa: F811
+def test_a_missing_column_is_named(tmp_path, links_dir):
     path = tmp_path / "review.csv"
     path.write_text("place,qid\nx,Q1\n", encoding="utf-8")
     with pytest.raises(ReviewError, match=r"review\.csv:1: missing column\(s\) decision; the header is place, qid"):
         apply_review(path, links_dir)
 
 
-def test_the_command_checks_that_a_typed_item_exists(queued, links_dir, wikidata_endpoint, tmp_path):  # noqa: F811
+def test_the_command_checks_that_a_typed_item_exists(queued, links_dir, wikidata_endpoint, tmp_path):
     decide(queued, {("anticafe-paris-452", "Q900001009"): ("Q900009999", "Dominique")})
     args = ["link", "review", str(queued), "--endpoint", wikidata_endpoint, "--links-dir", str(links_dir), "--cache-dir", str(tmp_path / "c")]
     result = CliRunner().invoke(main, args)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tierslieux.linking.client import ResponseCache, SparqlClient
 from tierslieux.linking.config import LinkConfig, load_config
 from tierslieux.linking.places import load_graph, read_places
 
@@ -39,19 +38,6 @@ def links_dir(tmp_path) -> Path:
 def places():
     """The 24 real census places of tests/linking/places.ttl."""
     return read_places(load_graph([PLACES]))
-
-
-def make_client(endpoint: str, cache_dir: Path | None, config: LinkConfig, **kwargs) -> SparqlClient:
-    """A client like the command's, with the test's cache folder (None: no cache)."""
-    return SparqlClient(
-        endpoint,
-        contact="tests@tiers-lieux.invalid",
-        cache=ResponseCache(cache_dir) if cache_dir else None,
-        timeout_seconds=10,
-        max_retries=kwargs.pop("max_retries", config.max_retries),
-        backoff_seconds=config.backoff_seconds,
-        **kwargs,
-    )
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tierslieux.linking.client import ResponseCache, SparqlClient
+from tierslieux.linking.config import LinkConfig
+
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "wikidata-fixture.ttl"
 PLACES = HERE / "places.ttl"
@@ -172,10 +175,10 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 self._handle("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._handle("POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -192,3 +195,16 @@ class FaultProxy:
     def queries(self) -> list[Seen]:
         """The query requests (POST), in order."""
         return [s for s in self.seen if s.method == "POST"]
+
+
+def make_client(endpoint: str, cache_dir: Path | None, config: LinkConfig, **kwargs) -> SparqlClient:
+    """A client like the command's, with the test's cache folder (None: no cache)."""
+    return SparqlClient(
+        endpoint,
+        contact="tests@tiers-lieux.invalid",
+        cache=ResponseCache(cache_dir) if cache_dir else None,
+        timeout_seconds=10,
+        max_retries=kwargs.pop("max_retries", config.max_retries),
+        backoff_seconds=config.backoff_seconds,
+        **kwargs,
+    )

@@ -170,7 +170,12 @@ def quickstatements(endpoint, config_path, links_dir, cache_dir, no_cache, conta
     """Write QuickStatements V1 commands creating items for the places nothing on Wikidata fits."""
     from ..linking.classes import load_kind_classes
     from ..linking.client import SparqlError
-    from ..linking.linkstore import LINKS_FILE, UNMATCHED_FILE, read_links, read_unmatched
+    from ..linking.linkstore import (
+        LINKS_FILE,
+        UNMATCHED_FILE,
+        read_links,
+        read_unmatched,
+    )
     from ..linking.quickstatements import build_quickstatements, commune_items
 
     config, client = _setup(config_path, endpoint, contact, cache_dir, no_cache)

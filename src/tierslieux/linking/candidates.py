@@ -46,7 +46,7 @@ class Item:
     @property
     def display_label(self) -> str:
         """The item's French label, else any label, else its identifier."""
-        return self.label_fr or (sorted(self.labels)[0] if self.labels else self.qid)
+        return self.label_fr or (min(self.labels) if self.labels else self.qid)
 
 
 def batches(items: list, size: int) -> Iterator[list]:

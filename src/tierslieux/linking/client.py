@@ -13,7 +13,6 @@ import email.utils
 import hashlib
 import json
 import platform
-import socket
 import threading
 import time
 import urllib.error
@@ -214,7 +213,7 @@ class SparqlClient:
                 continue
             except SPARQLWrapperException as error:
                 raise SparqlError(f"{self.endpoint}: the query was refused: {str(error)[:500]}") from None
-            except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError) as error:
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
                 reason = f"no answer ({getattr(error, 'reason', error)})"
                 if attempt < self.max_retries:
                     self._wait(self._backoff(attempt), reason)
@@ -246,7 +245,7 @@ class SparqlClient:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                     found = response.read(), response.headers.get_content_type()
-            except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 found = None
         if self.cache is not None:
             entry = {"body": base64.b64encode(found[0]).decode("ascii"), "media_type": found[1]} if found else {"body": None}

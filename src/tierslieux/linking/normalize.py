@@ -9,13 +9,14 @@ from difflib import SequenceMatcher
 
 #: Words that say nothing about which place it is: articles, prepositions and generic words.
 STOP_WORDS = frozenset(
-    """
-    la le les l un une des de du d et a au aux en sur sous the of and
-    espace espaces tiers lieu lieux tierslieu tierslieux
-    """.split()
+    [
+        *("la", "le", "les", "l", "un", "une", "des", "de", "du", "d", "et", "a", "au", "aux", "en", "sur", "sous"),
+        *("the", "of", "and"),
+        *("espace", "espaces", "tiers", "lieu", "lieux", "tierslieu", "tierslieux"),
+    ]
 )
 #: Words that name a kind of place: dropped too, unless nothing else is left.
-GENERIC_WORDS = frozenset("coworking cowork fablab fab lab makerspace hackerspace atelier".split())
+GENERIC_WORDS = frozenset(["coworking", "cowork", "fablab", "fab", "lab", "makerspace", "hackerspace", "atelier"])
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")

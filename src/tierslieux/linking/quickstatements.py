@@ -81,9 +81,9 @@ def place_class(place: Place, kind_classes: KindClasses) -> str | None:
     for kind in place.kinds:
         classes = kind_classes.classes.get(kind)
         if classes:
-            return sorted(classes, key=lambda q: int(q[1:]))[0]
+            return min(classes, key=lambda q: int(q[1:]))
     if kind_classes.any_kind:
-        return sorted(kind_classes.any_kind, key=lambda q: int(q[1:]))[0]
+        return min(kind_classes.any_kind, key=lambda q: int(q[1:]))
     return None
 
 

@@ -18,10 +18,10 @@ from .. import __version__
 from .linkstore import (
     CHOSEN,
     CONFIRMED,
+    LINKS_FILE,
     REJECTED_FILE,
     REVIEW_FILE,
     UNMATCHED_FILE,
-    LINKS_FILE,
     Link,
     Rejection,
     Unmatched,
