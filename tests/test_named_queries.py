@@ -137,6 +137,36 @@ def test_results_hold_no_blank_nodes(store: ox.Store):
             assert not any(term.startswith("_:") for _, term in row), f"{case.id}: {row}"
 
 
+def test_wikidata_queries_tell_linked_places_from_the_others():
+    # The repository has no accepted Wikidata link yet, so the linked side is checked on a small graph.
+    store = ox.Store()
+    store.load(
+        b"""
+        @prefix tl: <https://w3id.org/tiers-lieux/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <https://w3id.org/tiers-lieux/id/region/94> rdfs:label "Corse"@fr .
+        <https://w3id.org/tiers-lieux/id/place/a> a tl:ThirdPlace ; rdfs:label "A"@fr ;
+            tl:region <https://w3id.org/tiers-lieux/id/region/94> ; tl:wikidataItem <http://www.wikidata.org/entity/Q1> .
+        <https://w3id.org/tiers-lieux/id/place/b> a tl:ThirdPlace ; rdfs:label "B"@fr ;
+            tl:region <https://w3id.org/tiers-lieux/id/region/94> .
+        <https://w3id.org/tiers-lieux/id/place/c> a tl:ThirdPlace ; rdfs:label "C"@fr .
+        """,
+        format=ox.RdfFormat.TURTLE,
+    )
+    links = QUERIES["wikidata-links"]
+    for linked, place, item in (("true", "a", "http://www.wikidata.org/entity/Q1"), ("false", "b", None)):
+        bound = bind_parameters(links, {"linked": linked})
+        for text, options in ((links.text, {"substitutions": substitutions(bound)}), (inject_values(links.text, bound), {})):
+            rows = list(store.query(text, **options))
+            assert [r["place"].value for r in rows] == [f"https://w3id.org/tiers-lieux/id/place/{place}"], (linked, text)
+            assert (rows[0]["item"].value if rows[0]["item"] else None) == item
+    coverage = {
+        (r["region"].value if r["region"] else None): (int(r["linked"].value), int(r["notLinked"].value))
+        for r in store.query(QUERIES["wikidata-coverage"].text)
+    }
+    assert coverage == {"https://w3id.org/tiers-lieux/id/region/94": (1, 1), None: (0, 1)}
+
+
 # --- places within a distance: the equirectangular approximation against the haversine formula -----------------
 
 EARTH_RADIUS_KM = 6371.0088
