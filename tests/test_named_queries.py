@@ -519,3 +519,13 @@ def test_query_command_reports_an_unreachable_endpoint(tmp_path: Path):
     )
     assert done.returncode == 1
     assert "error: http://127.0.0.1:" in done.stderr.decode()
+
+
+def test_queries_route_reports_a_named_query_that_does_not_parse(built: BuildLayout, tmp_path: Path):
+    from tierslieux.service import create_app
+
+    (tmp_path / "broken.rq").write_text("# title: Broken query\n# description: A query with a syntax error.\nSELECT ?x WHERE { ?x ", "utf-8")
+    client = create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERIES_DIR": tmp_path}).test_client()
+    response = client.get("/queries/broken")
+    assert response.status_code == 500
+    assert "The named query 'broken' (broken.rq) does not parse" in response.get_data(as_text=True)

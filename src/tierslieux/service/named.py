@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template_str
 from ..named_queries import NamedQuery, load_named_queries
 from ..paths import QUERIES_DIR
 from ..query_params import ParameterError, bind_parameters, inject_values
-from ..store import QueryTimeout, StoreError
+from ..store import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
 from .results import NotAcceptable, TooManyResults, negotiate, render
 from .stores import current_store
 
@@ -127,6 +127,10 @@ def run(name: str) -> Response:
         return _error(422, f"The query {name!r} has more than {error.limit} result rows, this service's limit.")
     except StoreError as error:
         return _error(503, f"The store is not available: {error}")
+    except QuerySyntaxError as error:
+        return _error(500, f"The named query {name!r} ({query.path.name}) does not parse: {error}")
+    except QueryFailed as error:
+        return _error(500, f"The query {name!r} failed while running: {error}")
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
     response.headers["X-Result-Rows"] = str(rows)
