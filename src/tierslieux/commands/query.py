@@ -161,12 +161,12 @@ def query(
     if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         click.echo(f"error: {named.path}: a named query must be a SELECT or an ASK", err=True)
         sys.exit(1)
-    if fmt == "table":
-        click.echo(table(results))
-    else:
-        sys.stdout.flush()
-        out = sys.stdout.buffer
-        out.write(results.serialize(format=FORMATS[fmt]))
-        if fmt in ("json", "xml"):
-            out.write(b"\n")
-        out.flush()
+    try:
+        # rows are computed while they are read, so evaluation errors surface here
+        output = table(results).encode("utf-8") + b"\n" if fmt == "table" else results.serialize(format=FORMATS[fmt])
+    except (OSError, RuntimeError, ValueError) as error:
+        click.echo(f"error: {named.path}: the query failed while running: {error}", err=True)
+        sys.exit(1)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(output if fmt not in ("json", "xml") else output + b"\n")
+    sys.stdout.buffer.flush()
