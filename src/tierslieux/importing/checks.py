@@ -42,6 +42,16 @@ def _run(call: Call, record: Record) -> tuple[object, list[str], CleaningIssue |
         stop_collecting(token)
 
 
+def _distinct(warnings: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a warning that repeats an earlier one about a field it shares (two calls reading LAT say it once)."""
+    kept: list[tuple[str, str]] = []
+    for fields, message in warnings:
+        names = set(fields.split(", "))
+        if not any(m == message and names & set(f.split(", ")) for f, m in kept):
+            kept.append((fields, message))
+    return kept
+
+
 def missing_columns(table: Table, mapping: Mapping, log: IssueLog) -> bool:
     """Report the fields the mapping reads that the file lacks; return True when a required one is missing."""
     if table.kind != "csv":
@@ -98,10 +108,7 @@ def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterab
             for fields, message in reasons:
                 log.add(REJECTED, message, row=record.position, record=ident, fields=fields or None)
             continue
-        first_fields: dict[str, str] = {}
-        for fields, message in warnings:
-            first_fields.setdefault(message, fields)
-        for message, fields in first_fields.items():
+        for fields, message in _distinct(warnings):
             log.add(WARNING, message, row=record.position, record=ident, fields=fields or None)
         seen[ident] = record.position
         accepted.append(record)

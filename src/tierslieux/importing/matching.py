@@ -96,7 +96,9 @@ def match_existing(groups: list[list[Place]], existing: list[Place],
                 matches.append(Match(place, None, NOT_MATCHED_OVERRIDE, reason))
                 continue
             if record not in by_record:
-                raise ImportFailure(f"the override for {iri} names record {record!r}, which is not in {source} (or was rejected)")
+                matches.append(Match(place, None, NOT_MATCHED_OVERRIDE,
+                                     f"the reviewed override names record {record!r}, which is not in {source} (or was rejected)"))
+                continue
             matches.append(Match(place, by_record[record], MATCHED_OVERRIDE, reason))
             continue
         candidates = _candidates(place, groups)

@@ -1,0 +1,111 @@
+"""Other networks' exports by declarative mappings: LaMednum's standard of places of digital
+mediation (CSV) and SpaceAPI (JSON), run by morph-kgc on fixtures written from their documentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
+
+from tierslieux.importing.issues import ImportFailure, REJECTED, WARNING
+from tierslieux.importing.mapping import load_mapping
+from tierslieux.importing.matching import MATCHED_RULE
+from tierslieux.importing.pipeline import run_import
+from tierslieux.namespaces import GEO, PLACE_KIND, PROV, TL, resource_iri
+from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
+from tierslieux.rdfio import canonical_turtle
+
+FIXTURES = Path(__file__).parent / "importing"
+PLACE = "https://w3id.org/tiers-lieux/id/place/"
+
+
+@pytest.fixture(scope="module")
+def mednum():
+    return run_import(MAPPINGS_DIR / "mediation-num.yarrrml.yml", FIXTURES / "mediation-num.csv", data_dir=DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def spaceapi():
+    return run_import(MAPPINGS_DIR / "spaceapi.yarrrml.yml", FIXTURES / "spaceapi.json", data_dir=DATA_DIR)
+
+
+def kinds(graph, slug):
+    return {str(k).rsplit("/", 1)[-1] for k in graph.objects(URIRef(PLACE + slug), TL.placeKind)}
+
+
+def test_mednum_counts_and_kinds(mednum):
+    assert (mednum.read, mednum.imported, mednum.merged, mednum.rejected) == (5, 5, 0, 0)
+    graph = mednum.graph
+    assert kinds(graph, "espace-public-numerique-de-gueret") == {"espace-public-numerique"}
+    assert kinds(graph, "mutualab") == {"espace-public-numerique", "tiers-lieu", "fablab"}
+    assert (URIRef(PLACE + "mutualab"), RDF.type, TL.FabLab) in graph  # the ontology's kindClass for fablab
+    unknown = [i for i in mednum.log.of(WARNING) if i.record == "mn-0005" and i.fields == "typologie"]
+    assert len(unknown) == 1 and "'GARE'" in unknown[0].message
+
+
+def test_mednum_reuses_the_iris_of_places_already_in_the_graph(mednum):
+    matched = {m.existing.node.rsplit("/", 1)[-1]: m for m in mednum.matches if m.status == MATCHED_RULE}
+    assert set(matched) == {"la-coroutine", "mutualab"}  # curated place, census-only place
+    assert [p.record for p in matched["la-coroutine"].group] == ["mn-0001"]
+    coroutine = URIRef(PLACE + "la-coroutine")
+    assert (coroutine, DCTERMS.identifier, Literal("mediation-num:mn-0001")) in mednum.graph
+    # its own resources do not collide with the census's: they carry the source's name
+    assert mednum.graph.value(coroutine, GEO.hasGeometry) == resource_iri("geometry", "la-coroutine-mediation-num")
+
+
+def test_mednum_commune_and_no_contact_data(mednum):
+    graph = mednum.graph
+    gueret = resource_iri("commune", "23096")
+    assert (gueret, RDFS.label, Literal("Guéret", lang="fr")) in graph
+    assert graph.value(resource_iri("department", "23"), TL.region) == resource_iri("region", "75")
+    text = canonical_turtle(graph)
+    for personal in ("contact@lacoroutine.example", "epn@gueret.example", "+33300000001", "Jean Dupont"):
+        assert personal not in text
+    removed = [i for i in mednum.log.of(WARNING) if i.record == "mn-0004" and "personal data removed" in i.message]
+    assert [i.fields for i in removed] == ["presentation_resume"]
+
+
+def test_mednum_place_without_coordinates_is_kept_without_geometry(mednum):
+    place = URIRef(PLACE + "point-numerique-croix-rousse")
+    assert (place, RDF.type, TL.ThirdPlace) in mednum.graph
+    assert mednum.graph.value(place, GEO.hasGeometry) is None
+    assert [i.fields for i in mednum.log.of(WARNING) if i.record == "mn-0004" and i.message.startswith("no l")] == \
+        ["latitude", "longitude"]
+
+
+def test_spaceapi(spaceapi):
+    assert (spaceapi.read, spaceapi.imported, spaceapi.rejected) == (3, 2, 1)
+    rejected = [i for i in spaceapi.log.of(REJECTED)]
+    assert [(i.row, i.record, i.fields) for i in rejected] == [
+        ("record 3", "Hackerspace sans position", "location.lat"), ("record 3", "Hackerspace sans position", "location.lon")]
+    graph = spaceapi.graph
+    # the Laboratoire Ouvert Lyonnais is the census fab lab 1369, 20 m away: same IRI
+    lol = URIRef(PLACE + "laboratoire-ouvert-lyonnais")
+    assert (lol, RDF.type, TL.Hackerspace) in graph
+    assert (lol, DCTERMS.identifier, Literal("spaceapi:Laboratoire Ouvert Lyonnais")) in graph
+    assert (lol, PROV.wasDerivedFrom, URIRef("https://w3id.org/tiers-lieux/id/dataset/spaceapi")) in graph
+    # Tetalab's endpoint gives another position than the census (3 km): a new place, its slug qualified
+    tetalab = URIRef(PLACE + "tetalab-spaceapi")
+    assert kinds(graph, "tetalab-spaceapi") == {"hackerspace"}
+    account = graph.value(tetalab, TL.socialAccount)
+    assert graph.value(account, FOAF.accountName) == Literal("tetalab")
+    text = canonical_turtle(graph)
+    assert "contact@tetalab.example" not in text and "Jeanne Exemple" not in text
+
+
+def test_a_mapping_reading_personal_data_is_refused(tmp_path):
+    text = (MAPPINGS_DIR / "cget-2019.yarrrml.yml").read_text(encoding="utf-8")
+    bad = tmp_path / "reads-mail.yarrrml.yml"
+    bad.write_text(text.replace("- [tlfn:value, $(WEB)]", "- [tlfn:value, $(MAIL)]"), encoding="utf-8")
+    with pytest.raises(ImportFailure, match="reads MAIL, listed under never-import"):
+        load_mapping(bad)
+
+
+def test_a_mapping_with_an_unknown_function_is_refused(tmp_path):
+    text = (MAPPINGS_DIR / "spaceapi.yarrrml.yml").read_text(encoding="utf-8")
+    bad = tmp_path / "typo.yarrrml.yml"
+    bad.write_text(text.replace("tlfn:url", "tlfn:uri"), encoding="utf-8")
+    with pytest.raises(ImportFailure, match="unknown function 'https://w3id.org/tiers-lieux/fn#uri'"):
+        load_mapping(bad)
