@@ -109,3 +109,20 @@ def test_a_mapping_with_an_unknown_function_is_refused(tmp_path):
     bad.write_text(text.replace("tlfn:url", "tlfn:uri"), encoding="utf-8")
     with pytest.raises(ImportFailure, match="unknown function 'https://w3id.org/tiers-lieux/fn#uri'"):
         load_mapping(bad)
+
+
+def test_fablabs_io():
+    result = run_import(MAPPINGS_DIR / "fablabs-io.yarrrml.yml", FIXTURES / "fablabs-io.json", data_dir=DATA_DIR)
+    assert (result.read, result.imported, result.rejected) == (3, 2, 1)
+    assert [(i.record, i.fields) for i in result.log.of(REJECTED)] == [("303", "latitude"), ("303", "longitude")]
+    graph = result.graph
+    # Artilect is the census fab lab 1156, 6 m away: same IRI, although fablabs.io gives no INSEE code
+    artilect = URIRef(PLACE + "artilect-fablab-toulouse")
+    assert (artilect, DCTERMS.identifier, Literal("fablabs-io:101")) in graph
+    assert (artilect, RDF.type, TL.FabLab) in graph
+    # a lab abroad gets no French postcode, hence no department
+    berlin = URIRef(PLACE + "fab-lab-berlin")
+    address = graph.value(berlin, TL.address)
+    assert graph.value(address, TL.postalCode) is None and graph.value(berlin, TL.department) is None
+    text = canonical_turtle(graph)
+    assert "contact@artilect.example" not in text and "+33 5" not in text

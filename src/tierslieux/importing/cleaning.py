@@ -214,8 +214,13 @@ def boolean(value: str | None) -> str | None:
     raise CleaningIssue(f"{str(value).strip()!r} is not a yes/no value; left out", reject=False)
 
 
-def postcode(value: str | None) -> str | None:
-    """Return a French postcode (five digits, a lost leading zero restored); ``0`` means none."""
+def postcode(value: str | None, country: str | None = None) -> str | None:
+    """Return a French postcode (five digits, a lost leading zero restored); ``0`` means none.
+
+    With ``country`` (an ISO code or a name), a place outside France has no French postcode: None.
+    """
+    if not blank(country) and str(country).strip().lower() not in ("fr", "fra", "france"):
+        return None
     if blank(value) or str(value).strip() in ("0", "00000"):
         return None
     raw = str(value).strip().replace(" ", "")

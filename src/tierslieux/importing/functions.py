@@ -75,7 +75,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("wktPoint", lambda longitude, latitude: cleaning.wkt_point(longitude, latitude), ("longitude", "latitude")),
         Function("precision", lambda value: cleaning.precision(value), ("value",)),
         Function("boolean", lambda value: cleaning.boolean(value), ("value",)),
-        Function("postcode", lambda value: cleaning.postcode(value), ("value",)),
+        Function("postcode", lambda value, country=None: cleaning.postcode(value, country), ("value", "country")),
         Function("communeCode", _commune(lambda code: code), _COMMUNE_PARAMS),
         Function("inseeCommuneIri", _commune(lambda code: f"{INSEE_GEO}commune/{code}"), _COMMUNE_PARAMS),
         Function(

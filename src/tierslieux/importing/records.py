@@ -91,8 +91,9 @@ class Place:
 
     @property
     def keys(self) -> set[str]:
-        """The name keys of every name the place bears."""
-        return {name_key(n, self.commune_name) for n in (self.names or [self.name])}
+        """The name keys of every name the place bears, with and without the commune's name at the end."""
+        names = self.names or [self.name]
+        return {name_key(n, self.commune_name) for n in names} | {name_key(n) for n in names}
 
     @property
     def where(self) -> str:
