@@ -76,6 +76,7 @@ CASES = {
         place:sourced rdfs:label "A"@fr ; dct:source <https://w3id.org/tiers-lieux/id/source/seed-001> .
         place:derived rdfs:label "B"@fr ; prov:wasDerivedFrom <https://w3id.org/tiers-lieux/id/dataset/x> .
         place:unsourced rdfs:label "C"@fr .
+        <https://w3id.org/tiers-lieux/id/address/sourced> tl:streetAddress "1 rue X" .
         <https://w3id.org/tiers-lieux/id/source/seed-001> rdfs:label "seed"@fr .
         """,
         [{"resource": ID + "place/unsourced"}],
@@ -85,6 +86,7 @@ CASES = {
         place:named rdfs:label "Nommé"@fr .
         place:english-only rdfs:label "English only"@en .
         <https://w3id.org/tiers-lieux/id/geometry/named> tl:x 1 .
+        <https://w3id.org/tiers-lieux/id/account/named-twitter> tl:x 1 .
         """,
         [{"resource": ID + "place/english-only"}],
     ),
