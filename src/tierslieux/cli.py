@@ -15,6 +15,7 @@ from . import __version__
 #: command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "import": "tierslieux.commands.importing:import_command",
+    "generate": "tierslieux.commands.generate:generate",
     "validate": "tierslieux.commands.validate:validate",
     "build": "tierslieux.commands.build:build",
     "qc": "tierslieux.commands.qc:qc",
@@ -26,6 +27,7 @@ COMMANDS: dict[str, str] = {
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
+    "generate": "Write a synthetic graph shaped like the real one (--places N --seed S), for benchmarks.",
     "import": "Import a dataset (the 2019 census, a network's export) into data/ by a declarative mapping.",
     "validate": "Validate Turtle files, or the whole graph, against the SHACL shapes.",
     "build": "Merge ontology, vocabularies and data into a validated dataset, dumps and store.",
