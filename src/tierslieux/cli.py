@@ -14,6 +14,7 @@ from . import __version__
 
 #: command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
+    "export": "tierslieux.commands.export:export_command",
     "import": "tierslieux.commands.importing:import_command",
     "generate": "tierslieux.commands.generate:generate",
     "validate": "tierslieux.commands.validate:validate",
@@ -27,6 +28,7 @@ COMMANDS: dict[str, str] = {
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
+    "export": "Export the graph, a named graph or the places as RDF, JSON-LD, GeoJSON or CSV.",
     "generate": "Write a synthetic graph shaped like the real one (--places N --seed S), for benchmarks.",
     "import": "Import a dataset (the 2019 census, a network's export) into data/ by a declarative mapping.",
     "validate": "Validate Turtle files, or the whole graph, against the SHACL shapes.",

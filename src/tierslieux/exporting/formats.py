@@ -1,0 +1,68 @@
+"""The export formats: each a function from the selected data to text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from rdflib import Dataset, Graph
+
+from ..build import dataset_union
+from ..namespaces import bind_prefixes
+from ..rdfio import canonical_turtle
+from .tables import to_csv, to_geojson
+
+CONTEXT_FILE = Path(__file__).with_name("context.jsonld")
+#: Where the JSON-LD context is published (w3id redirects there; the export also embeds it).
+CONTEXT_IRI = "https://w3id.org/tiers-lieux/context.jsonld"
+
+
+def context() -> dict:
+    """Return the compact JSON-LD context: short names for the properties of places."""
+    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+
+
+def _sorted_lines(text: str) -> str:
+    return "".join(sorted(line + "\n" for line in text.splitlines() if line.strip()))
+
+
+def _jsonld(graph: Graph) -> str:
+    return graph.serialize(format="json-ld", context=context(), auto_compact=True, indent=1, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: its name, file suffix and whether it keeps the named graphs."""
+
+    name: str
+    suffix: str
+    write: Callable[[Dataset, Graph], str]
+    quads: bool = False
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("turtle", ".ttl", lambda ds, g: canonical_turtle(g)),
+    Format("ntriples", ".nt", lambda ds, g: _sorted_lines(g.serialize(format="nt"))),
+    Format("nquads", ".nq", lambda ds, g: _sorted_lines(ds.serialize(format="nquads")), quads=True),
+    Format("trig", ".trig", lambda ds, g: bind_prefixes(ds).serialize(format="trig"), quads=True),
+    Format("jsonld", ".jsonld", lambda ds, g: _jsonld(g)),
+    Format("rdfxml", ".rdf", lambda ds, g: g.serialize(format="xml")),
+    Format("geojson", ".geojson", lambda ds, g: to_geojson(g)),
+    Format("csv", ".csv", lambda ds, g: to_csv(g)),
+)}
+
+
+def export(dataset: Dataset, fmt: str, places_graph: Graph | None = None) -> str:
+    """Return ``dataset`` (or, when given, ``places_graph``) in the format ``fmt``."""
+    chosen = FORMATS[fmt]
+    graph = places_graph if places_graph is not None else dataset_union(dataset)
+    if places_graph is not None and chosen.quads:
+        only = Dataset()
+        bind_prefixes(only)
+        for s, p, o, g in dataset.quads((None, None, None, None)):
+            if (s, p, o) in places_graph:
+                only.graph(g).add((s, p, o))
+        dataset = only
+    return chosen.write(dataset, graph)
