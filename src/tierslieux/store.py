@@ -3,12 +3,15 @@
 The service talks to a :class:`Store`: it asks a query with its protocol
 dataset (``default-graph-uri``/``named-graph-uri``) and a time limit, and gets
 back a :class:`QueryOutcome` whose rows or triples it may stop reading at any
-time. :class:`EmbeddedStore` is the on-disk Oxigraph store that
-``tierslieux build`` writes, opened read-only so that several server processes
-share it. An external SPARQL 1.1 server (a future ``RemoteStore(url)``) fits
-behind the same protocol: it forwards the text and the dataset parameters, and
-reads the answer back with ``pyoxigraph.parse_query_results`` (rows) or
-``pyoxigraph.parse`` (triples), which yield the same row and triple objects.
+time. Three stores fit behind it:
+
+* :class:`EmbeddedStore`: the on-disk Oxigraph store that ``tierslieux build``
+  writes, opened read-only in this process (several processes can share it);
+* :class:`tierslieux.query_runner.IsolatedStore`: the same store queried in
+  child processes that are killed at the time limit (what the service uses);
+* :class:`tierslieux.remote_store.RemoteStore`: an external SPARQL 1.1
+  server, whose answers are read back with ``pyoxigraph.parse_query_results``
+  (rows) or ``pyoxigraph.parse`` (triples), yielding the same objects.
 """
 
 from __future__ import annotations
@@ -56,6 +59,13 @@ class QueryOutcome:
     boolean: bool | None = None
     triples: Iterator[ox.Triple] | None = None
 
+    def close(self) -> None:
+        """Stop reading the answer (a store may then free what computes it); safe to call twice."""
+        for items in (self.rows, self.triples):
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
 
 class Store(Protocol):
     """What the service needs from a SPARQL engine."""
@@ -68,13 +78,16 @@ class Store(Protocol):
         named_graph_uris: Sequence[str] = (),
         union_default_graph: bool = True,
         timeout: float | None = None,
+        max_rows: int | None = None,
     ) -> QueryOutcome:
         """Run a SPARQL query.
 
         A protocol dataset (``default_graph_uris``/``named_graph_uris``) replaces
         the query's own FROM / FROM NAMED. Without one, the default graph is the
         union of all named graphs when ``union_default_graph`` is true; pass
-        false for a query that names its own dataset with FROM.
+        false for a query that names its own dataset with FROM. ``max_rows``
+        says the caller reads at most ``max_rows + 1`` rows or triples, so the
+        store may stop computing there.
         """
         ...
 
@@ -93,6 +106,10 @@ class Store(Protocol):
     @property
     def identity(self) -> str:
         """A string that changes when the store's content may have changed (used to key caches)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds (processes, connections) once no answer is being read from it."""
         ...
 
 
@@ -150,8 +167,9 @@ class EmbeddedStore:
         named_graph_uris: Sequence[str] = (),
         union_default_graph: bool = True,
         timeout: float | None = None,
+        max_rows: int | None = None,
     ) -> QueryOutcome:
-        """Run ``sparql`` (see :meth:`Store.query`).
+        """Run ``sparql`` in this process (see :meth:`Store.query`; ``max_rows`` is not needed here).
 
         Raises :class:`QuerySyntaxError` for a query that does not parse and
         :class:`QueryTimeout` when the deadline passes before the first answer.
@@ -197,3 +215,6 @@ class EmbeddedStore:
     def graphs(self) -> list[str]:
         """Return the IRIs of the named graphs, sorted."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def close(self) -> None:
+        """Nothing to do: the pyoxigraph handle is closed when the last reference to it goes."""

@@ -20,6 +20,7 @@ from flask import Flask
 
 from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
+from ..remote_store import Credentials, RemoteStore
 from .stores import StoreRegistry
 
 DEFAULTS: dict = {
@@ -38,9 +39,34 @@ DEFAULTS: dict = {
     "MAX_RESULT_ROWS": 100_000,
     # Time a query may run before it is stopped and answered with 503.
     "QUERY_TIMEOUT_SECONDS": 30.0,
+    # Query processes per worker for the built store (killed at the time limit); 0 queries in the worker itself.
+    "QUERY_PROCESSES": 4,
+    # An external SPARQL 1.1 server to serve instead of the build (tierslieux.remote_store; docs/operations.md):
+    # its query endpoint, its update endpoint (for SPARQL Update with UPDATE_TOKEN), how its default graph
+    # becomes the union of its graphs, and credentials (STORE_USER with STORE_PASSWORD, or STORE_TOKEN).
+    "STORE_URL": None,
+    "STORE_UPDATE_URL": None,
+    "STORE_UNION": "parameter",
+    "STORE_USER": None,
+    "STORE_PASSWORD": None,
+    "STORE_TOKEN": None,
 }
 
 ENV_PREFIX = "TIERSLIEUX"
+
+
+def _remote_store(config) -> RemoteStore | None:
+    """The external store named by STORE_URL, or None (no connection is made here)."""
+    if not config["STORE_URL"]:
+        return None
+    text = {key: None if config[key] is None else str(config[key]) for key in ("STORE_USER", "STORE_PASSWORD", "STORE_TOKEN")}
+    return RemoteStore(
+        str(config["STORE_URL"]),
+        update_url=config["STORE_UPDATE_URL"],
+        union=config["STORE_UNION"],
+        credentials=Credentials(user=text["STORE_USER"], password=text["STORE_PASSWORD"], token=text["STORE_TOKEN"]),
+        default_timeout=float(config["QUERY_TIMEOUT_SECONDS"]),
+    )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -60,7 +86,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # With an update token the store is opened writable, which only one process can do (see `tierslieux serve`).
     app.extensions["tierslieux.stores"] = StoreRegistry(
-        app.config["BUILD_DIR"], app.config["STORE"], writable=bool(app.config["UPDATE_TOKEN"])
+        app.config["BUILD_DIR"],
+        app.config["STORE"] or _remote_store(app.config),
+        writable=bool(app.config["UPDATE_TOKEN"]),
+        processes=int(app.config["QUERY_PROCESSES"]),
+        timeout=float(app.config["QUERY_TIMEOUT_SECONDS"]),
     )
 
     from . import cors, sparql

@@ -73,7 +73,9 @@ def _query(operation: Operation) -> Response:
     guard.check_dataset_iris(operation.default_graph_uris + operation.named_graph_uris)
     store = registry().get()
     timeout = float(config["QUERY_TIMEOUT_SECONDS"])
+    max_rows = int(config["MAX_RESULT_ROWS"])
     started = time.monotonic()
+    outcome = None
     try:
         outcome = store.query(
             operation.text,
@@ -81,9 +83,10 @@ def _query(operation: Operation) -> Response:
             named_graph_uris=operation.named_graph_uris,
             union_default_graph=not scanned.has_from,
             timeout=timeout,
+            max_rows=max_rows,
         )
         fmt = negotiate(outcome.kind, request.accept_mimetypes, request.values.get("format"))
-        body, count = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))
+        body, count = render(outcome, fmt, max_rows)
     except QuerySyntaxError as error:
         return plain(400, f"SPARQL syntax error: {error}")
     except NotAcceptable as error:
@@ -103,6 +106,9 @@ def _query(operation: Operation) -> Response:
             503, f"The query ran longer than {timeout:g} s, the limit of this service, and was stopped; make it more selective or add LIMIT.",
             **{"Retry-After": "60"},
         )
+    finally:
+        if outcome is not None:
+            outcome.close()  # an answer not read to its end stops computing now
     elapsed = time.monotonic() - started
     log.info("query %s rows=%d in %.3fs", outcome.kind, count, elapsed)
     response = Response(body, content_type=fmt.content_type)

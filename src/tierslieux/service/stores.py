@@ -1,4 +1,9 @@
-"""Which store a request reads: opened once per worker process, re-opened when a new release is published."""
+"""Which store a request reads: opened once per worker process, re-opened when a new release is published.
+
+The built store is queried through :class:`~tierslieux.query_runner.IsolatedStore`
+(query processes killed at the time limit) unless ``processes`` is 0, which
+queries it in the worker itself (no hard stop: for measurements).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 
+from ..query_runner import IsolatedStore
 from ..store import EmbeddedStore, Store
 
 
@@ -18,9 +24,13 @@ class StoreRegistry:
     worker opens its own read-only handle after the fork.
     """
 
-    def __init__(self, build_dir: Path, fixed_store: Store | None = None, *, writable: bool = False):
+    def __init__(
+        self, build_dir: Path, fixed_store: Store | None = None, *, writable: bool = False, processes: int = 4, timeout: float | None = None
+    ):
         self.build_dir = Path(build_dir)
         self.writable = writable
+        self.processes = processes
+        self.timeout = timeout
         self._fixed = fixed_store
         self._lock = threading.Lock()
         self._store: Store | None = fixed_store
@@ -40,10 +50,18 @@ class StoreRegistry:
         target = self.store_dir.resolve()
         with self._lock:
             if self._store is None or target != self._target:
-                self._store = EmbeddedStore.open(self.store_dir, read_only=not self.writable)
+                replaced = self._store
+                self._store = self._open()
                 self._target = target
                 self._caches = {}
+                if replaced is not None:
+                    replaced.close()  # its query processes end once their answers are read
             return self._store
+
+    def _open(self) -> Store:
+        if self.processes <= 0:
+            return EmbeddedStore.open(self.store_dir, read_only=not self.writable)
+        return IsolatedStore.open(self.store_dir, read_only=not self.writable, processes=self.processes, default_timeout=self.timeout)
 
     def cache(self, store: Store) -> dict[str, Any]:
         """Return a dict for values computed from ``store`` (statistics, descriptions)."""
