@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, RDFS, VOID
 from rdflib.namespace import DCTERMS
 from tqdm import tqdm
 
-from ..namespaces import PROV, TL, resource_iri
+from ..namespaces import ID_BASE, PROV, TL, resource_iri
 from ..paths import DATA_DIR, turtle_files
 from ..rdfio import RDFSyntaxError, canonical_turtle, parse_file, write_atomically
 from .assemble import Rewriter, assign_iris
@@ -96,6 +96,16 @@ def _add_networks(graph: Graph, networks: list[Network], dataset: URIRef | None,
             graph.add((member, TL.partOfNetwork, iri))
 
 
+def _derive_shared(graph: Graph, dataset: URIRef) -> None:
+    """Give every resource the import describes without a source (communes, departments, regions,
+    métropoles) ``prov:wasDerivedFrom`` the dataset; a place's own parts take the place's provenance."""
+    own_parts = tuple(str(resource_iri(kind, "")) for kind in ("address", "geometry", "account"))
+    for subject in set(graph.subjects()):
+        if (isinstance(subject, URIRef) and str(subject).startswith(ID_BASE) and not str(subject).startswith(own_parts)
+                and (subject, DCTERMS.source, None) not in graph and (subject, PROV.wasDerivedFrom, None) not in graph):
+            graph.add((subject, PROV.wasDerivedFrom, dataset))
+
+
 def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DIR, encoding: str = "utf-8",
                strict: bool = False, progress: bool = False) -> ImportResult:
     """Run one import and return its result (nothing is written: see :func:`write_result`)."""
@@ -133,6 +143,7 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     graph += dataset_graph
     if dataset is not None:
         graph.add((dataset, VOID.entities, Literal(len(groups))))
+        _derive_shared(graph, dataset)
     return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches, networks)
 
 
