@@ -4,7 +4,6 @@ provenance, personal data, determinism and the unification with the curated grap
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pyoxigraph
 import pytest

@@ -13,7 +13,7 @@ from tierslieux.importing.issues import ImportFailure, REJECTED, WARNING
 from tierslieux.importing.mapping import load_mapping
 from tierslieux.importing.matching import MATCHED_RULE
 from tierslieux.importing.pipeline import run_import
-from tierslieux.namespaces import GEO, PLACE_KIND, PROV, TL, resource_iri
+from tierslieux.namespaces import GEO, PROV, TL, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 from tierslieux.rdfio import canonical_turtle
 

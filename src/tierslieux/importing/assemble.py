@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from ..namespaces import ID_BASE, TL, resource_iri
+from ..namespaces import TL, resource_iri
 from .records import Place, french_label, record_of
 from .text import slugify
 
