@@ -79,7 +79,7 @@ def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterab
         reasons: list[tuple[str, str]] = []
         warnings: list[tuple[str, str]] = []
         for name in record.undecodable:
-            reasons.append((name, "bytes that are not valid text in the file's encoding (expected UTF-8)"))
+            reasons.append((name, "bytes that are not valid text in the file's encoding (UTF-8 unless --encoding says otherwise)"))
         if "__extra__" in record.values:
             warnings.append(("", f"{len(record.values['__extra__'])} value(s) beyond the last column ignored"))
         if ident is None:
