@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "serve": "tierslieux.commands.serve:serve",
     "query": "tierslieux.commands.query:query",
     "link": "tierslieux.commands.link:link",
+    "publish": "tierslieux.commands.publish:publish",
 }
 
 #: One-line help shown by ``tierslieux --help`` without importing the command.
@@ -36,6 +37,7 @@ SHORT_HELP: dict[str, str] = {
     "qc": "Run the data-quality lint queries of queries/qc/ (each must return no row).",
     "format": "Rewrite Turtle files in canonical form, or --check that they are.",
     "serve": "Serve the built graph over the SPARQL 1.1 Protocol (gunicorn).",
+    "publish": "Load the built release into an external SPARQL store (Graph Store Protocol), one graph per source.",
     "query": "Run a named query of queries/ (--list them) on the built store or a SPARQL endpoint.",
     "link": "Link places to Wikidata (link wikidata), apply a review (link review FILE), propose new items (link quickstatements).",
 }

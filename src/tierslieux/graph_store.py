@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 import requests
@@ -43,18 +42,6 @@ class Published:
     graphs: dict[str, int]
     deleted: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def default_endpoints(store_url: str) -> tuple[str | None, str | None]:
-    """Guess the Graph Store and update endpoints of an Oxigraph-style server from its query endpoint (``…/query``).
-
-    Returns ``(None, None)`` for other layouts: give them explicitly.
-    """
-    parts = urlsplit(store_url)
-    if not parts.path.endswith("/query"):
-        return None, None
-    base = parts.path[: -len("query")]
-    return (urlunsplit(parts._replace(path=base + "store", query="")), urlunsplit(parts._replace(path=base + "update", query="")))
 
 
 def _release_dir(build_dir: Path) -> Path:

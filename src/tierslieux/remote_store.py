@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
@@ -159,6 +159,18 @@ class _Answer:
 
     def __del__(self) -> None:
         self.close()
+
+
+def default_endpoints(store_url: str) -> tuple[str | None, str | None]:
+    """Guess the Graph Store and update endpoints of an Oxigraph-style server from its query endpoint (``…/query``).
+
+    Returns ``(None, None)`` for other layouts: give them explicitly.
+    """
+    parts = urlsplit(store_url)
+    if not parts.path.endswith("/query"):
+        return None, None
+    base = parts.path[: -len("query")]
+    return (urlunsplit(parts._replace(path=base + "store", query="")), urlunsplit(parts._replace(path=base + "update", query="")))
 
 
 class RemoteStore:

@@ -1,4 +1,10 @@
-"""Fixtures for the SPARQL service: one release built from the repository's data, the Flask app, a real server."""
+"""Fixtures for the SPARQL service: one release built from the repository's data, the Flask app, a real server.
+
+The service's tests run against both backends (``backend`` and ``live_server``
+are parametrized): ``embedded``, the built store, and ``remote``, a real
+``oxigraph serve`` process on loopback into which the same release was
+published with the Graph Store Protocol (``tierslieux publish``).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +23,17 @@ import pyoxigraph as ox
 import pytest
 
 from tierslieux.build import BuildLayout, build_release
+from tierslieux.graph_store import GraphStoreClient, publish_release
+from tierslieux.remote_store import RemoteStore
 from tierslieux.service import create_app
 from tierslieux.store import EmbeddedStore
 
+from ..linking.servers import oxigraph_binary
+
 TIERSLIEUX = Path(sys.executable).with_name("tierslieux")
+BACKENDS = ["embedded", "remote"]
+#: The external store's own time limit (Oxigraph server's --timeout-s), so that it stops what a client gave up on.
+OXIGRAPH_TIMEOUT_SECONDS = 20
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +48,74 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuildLayout:
     return BuildLayout(root)
 
 
+@dataclass
+class OxigraphServer:
+    """A running ``oxigraph serve`` process: a real external SPARQL 1.1 store."""
+
+    base: str
+    process: subprocess.Popen
+    location: Path
+
+    @property
+    def query_url(self) -> str:
+        """The SPARQL query endpoint."""
+        return self.base + "/query"
+
+    @property
+    def update_url(self) -> str:
+        """The SPARQL update endpoint."""
+        return self.base + "/update"
+
+    @property
+    def gsp_url(self) -> str:
+        """The Graph Store Protocol endpoint."""
+        return self.base + "/store"
+
+
+def start_oxigraph(location: Path, log_path: Path) -> OxigraphServer:
+    """Start ``oxigraph serve`` on a free loopback port (read-write, its own time limit) and wait until it answers."""
+    port = free_port()
+    command = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--timeout-s", str(OXIGRAPH_TIMEOUT_SECONDS)]
+    process = subprocess.Popen(command, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    server = OxigraphServer(f"http://127.0.0.1:{port}", process, location)
+    try:
+        wait_until_serving(server.query_url + "?query=ASK%7B%7D", process, log_path)
+    except Exception:
+        stop_server(process)
+        raise
+    return server
+
+
+def publish(built: BuildLayout, server: OxigraphServer) -> None:
+    """Publish the release in ``built`` to ``server`` (what ``tierslieux publish`` does)."""
+    publish_release(built.root, RemoteStore(server.query_url), GraphStoreClient(server.gsp_url))
+
+
+@pytest.fixture(scope="session")
+def oxigraph_store(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """A real Oxigraph server holding the built release, published through the Graph Store Protocol."""
+    folder = tmp_path_factory.mktemp("oxigraph")
+    server = start_oxigraph(folder / "store", folder / "oxigraph.log")
+    try:
+        publish(built, server)
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> dict:
+    """The service settings for one backend: nothing for the built store, STORE_URL for the remote one."""
+    if request.param == "embedded":
+        return {}
+    server = request.getfixturevalue("oxigraph_store")
+    return {"STORE_URL": server.query_url, "STORE_UPDATE_URL": server.update_url}
+
+
 @pytest.fixture
-def app(built: BuildLayout):
-    """The service over the built release, read-only, with default limits."""
-    return create_app({"TESTING": True, "BUILD_DIR": built.root})
+def app(built: BuildLayout, backend: dict):
+    """The service over the built release (or the same release in the remote store), read-only, with default limits."""
+    return create_app({"TESTING": True, "BUILD_DIR": built.root, **backend})
 
 
 @pytest.fixture
@@ -54,11 +131,11 @@ def runner(app):
 
 
 @pytest.fixture
-def make_client(built: BuildLayout):
+def make_client(built: BuildLayout, backend: dict):
     """Build a test client with some settings changed (limits, allow-list, token, store)."""
 
     def make(**config):
-        return create_app({"TESTING": True, "BUILD_DIR": built.root, **config}).test_client()
+        return create_app({"TESTING": True, "BUILD_DIR": built.root, **backend, **config}).test_client()
 
     return make
 
@@ -133,12 +210,14 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="session")
-def live_server(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``tierslieux serve`` as a real process (gunicorn, two workers) on a free loopback port."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``tierslieux serve`` as a real process (gunicorn, two workers) on a free loopback port, on the built or the remote store."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("live") / "serve.log"
     command = [str(TIERSLIEUX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--build-dir", str(built.root)]
+    if request.param == "remote":
+        command += ["--store", request.getfixturevalue("oxigraph_store").query_url]
     server = start_server(command, port, log_path, env={"TIERSLIEUX_UPDATE_TOKEN": ""})
     yield server
     stop_server(server.process)

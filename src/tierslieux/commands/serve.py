@@ -41,6 +41,21 @@ def check_store(store_dir: Path) -> int:
     raise StoreError(f"the store at {store_dir} cannot be opened ({detail[0]}); rebuild it with `tierslieux build`")
 
 
+def check_remote_store(store_url: str, union: str) -> int:
+    """Check that the external store answers and shows its graphs as its default graph; return its number of triples.
+
+    Raises ``StoreError`` saying what is wrong. Credentials come from the environment (see ``serve``).
+    """
+    from ..remote_store import RemoteStore
+    from .publish import credentials_from_environment
+
+    store = RemoteStore.open(store_url, union=union, credentials=credentials_from_environment(None), default_timeout=30.0)
+    try:
+        return store.triples_count()
+    finally:
+        store.close()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
@@ -52,32 +67,63 @@ def check_store(store_dir: Path) -> int:
     help="Folder written by `tierslieux build` (default: ./build, or $TIERSLIEUX_BUILD_DIR).",
 )
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0.1), default=None, help="Query time limit in seconds (default 30).")
-def serve(host: str, port: int, workers: int, build_dir: Path | None, query_timeout: float | None) -> None:
-    """Serve the built graph: SPARQL endpoint at /sparql, with gunicorn.
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    envvar="TIERSLIEUX_STORE_URL",
+    help="Serve from this external SPARQL 1.1 query endpoint instead of the built store (see `tierslieux publish`).",
+)
+@click.option("--update-endpoint", default=None, help="With --store: the store's update endpoint (default for an Oxigraph-style …/query: …/update).")
+@click.option(
+    "--union",
+    type=click.Choice(["parameter", "native", "explicit"]),
+    default="parameter",
+    show_default=True,
+    help="With --store: how a query without a dataset sees every named graph (docs/operations.md).",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    build_dir: Path | None,
+    query_timeout: float | None,
+    store_url: str | None,
+    update_endpoint: str | None,
+    union: str,
+) -> None:
+    """Serve the built graph (or an external store): SPARQL endpoint at /sparql, with gunicorn.
 
     The store is opened read-only by every worker, so nothing is parsed at
-    start-up. Set TIERSLIEUX_UPDATE_TOKEN to accept SPARQL Update from clients
-    presenting it (one worker only: a writable store cannot be shared).
+    start-up; each worker queries it in query processes that are killed at
+    the time limit. Set TIERSLIEUX_UPDATE_TOKEN to accept SPARQL Update from
+    clients presenting it (one worker only on the built store: a writable
+    store cannot be shared). With --store, credentials for the store come from
+    TIERSLIEUX_STORE_USER and TIERSLIEUX_STORE_PASSWORD, or TIERSLIEUX_STORE_TOKEN.
     Exit codes: 3 when there is no usable store, 2 for options that cannot work together.
     """
     from gunicorn.app.base import BaseApplication
 
+    from ..remote_store import default_endpoints
     from ..service import DEFAULTS, create_app
     from ..service.gunicorn_settings import gunicorn_settings
     from ..store import StoreError
 
     build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
     store_dir = build_dir / "current" / "store"
-    if os.environ.get("TIERSLIEUX_UPDATE_TOKEN") and workers > 1:
+    config: dict = {"BUILD_DIR": build_dir}
+    if store_url:
+        update_endpoint = update_endpoint or default_endpoints(store_url)[1]
+        config.update(STORE_URL=store_url, STORE_UPDATE_URL=update_endpoint, STORE_UNION=union)
+    elif os.environ.get("TIERSLIEUX_UPDATE_TOKEN") and workers > 1:
         click.echo("Error: with TIERSLIEUX_UPDATE_TOKEN set the store is opened writable, which one process only can do: use --workers 1.", err=True)
         raise SystemExit(EXIT_BAD_OPTIONS)
     try:
-        quads = check_store(store_dir)
+        quads = check_remote_store(store_url, union) if store_url else check_store(store_dir)
     except StoreError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(EXIT_NO_STORE) from None
 
-    config: dict = {"BUILD_DIR": build_dir}
     if query_timeout is not None:
         config["QUERY_TIMEOUT_SECONDS"] = query_timeout
     timeout = query_timeout if query_timeout is not None else float(os.environ.get("TIERSLIEUX_QUERY_TIMEOUT_SECONDS") or DEFAULTS["QUERY_TIMEOUT_SECONDS"])
@@ -93,5 +139,6 @@ def serve(host: str, port: int, workers: int, build_dir: Path | None, query_time
             return create_app(config)
 
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving {quads} triples from {store_dir} on http://{shown_host}:{port}/ (SPARQL endpoint: /sparql) with {workers} worker(s)", err=True)
+    source = store_url or store_dir
+    click.echo(f"Serving {quads} triples from {source} on http://{shown_host}:{port}/ (SPARQL endpoint: /sparql) with {workers} worker(s)", err=True)
     Server().run()
