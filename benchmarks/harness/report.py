@@ -1,0 +1,289 @@
+"""Write the benchmark's results (the dictionary ``run.py`` collects) as Markdown, with the issue's targets judged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+OURS, OXIGRAPH, RDFLIB = "tierslieux", "oxigraph", "rdflib-endpoint"
+TARGETS = (OURS, OXIGRAPH, RDFLIB)
+#: the concurrency at which throughput ratios are judged (the issue's reference figures used four clients)
+JUDGED_CONCURRENCY = "4"
+MIN_RATIO_OXIGRAPH = 0.7
+MIN_RATIO_RDFLIB = 10.0
+MAX_P95_MS = 50.0
+MAX_COLD_START_S = 2.0
+MIN_BUILD_RATE = 100_000
+#: the p95 target applies to graphs of about a million triples
+P95_TARGET_MIN_TRIPLES = 900_000
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("met" if ok else "**NOT met**")
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def cell(dataset: dict, target: str, query: str, concurrency: str) -> dict | None:
+    """Return the measured cell of ``target`` for ``query`` at ``concurrency`` (None when not measured)."""
+    entry = dataset.get("targets", {}).get(target, {}).get("queries", {}).get(query, {})
+    return entry.get("cells", {}).get(concurrency)
+
+
+def ratio(dataset: dict, other: str, query: str, concurrency: str, request_timeout: float) -> tuple[float | None, bool]:
+    """Return (ours q/s ÷ other's q/s, whether it is only a lower bound) for one query.
+
+    When the other server answered nothing in time, its rate is at most one
+    answer per request timeout, so the ratio is a lower bound. None when this
+    service was not measured or neither answered.
+    """
+    mine = cell(dataset, OURS, query, concurrency)
+    theirs = cell(dataset, other, query, concurrency)
+    entry = dataset.get("targets", {}).get(other, {}).get("queries", {}).get(query)
+    if mine is None:
+        return (0.0, False) if dataset.get("targets", {}).get(OURS) else (None, False)
+    if theirs and theirs["ok"] and theirs["qps"] > 0:
+        return mine["qps"] / theirs["qps"], False
+    if entry is not None and ((theirs and not theirs["ok"]) or entry.get("warmup", {}).get("status") == "timeout"):
+        return mine["qps"] * request_timeout, True
+    return None, False
+
+
+def _ratio_text(value: tuple[float | None, bool]) -> str:
+    number, bound = value
+    if number is None:
+        return "–"
+    return f"> {number:,.1f}" if bound else f"{number:,.2f}"
+
+
+def _rows_text(dataset: dict, query: str) -> str:
+    counts = []
+    for target in TARGETS:
+        warm = dataset.get("targets", {}).get(target, {}).get("queries", {}).get(query, {}).get("warmup")
+        counts.append("–" if not warm or warm.get("rows") is None else str(warm["rows"]))
+    flag = "" if len({c for c in counts if c != "–"}) <= 1 else " ≠"
+    return " / ".join(counts) + flag
+
+
+def _cell_text(found: dict | None, entry: dict | None) -> list[str]:
+    if found is None:
+        reason = (entry or {}).get("skipped", "")
+        short = "timeout" if "timeout" in reason else ("not run" if reason.startswith("not run") else ("error" if reason else "–"))
+        return [short, "–", "–"]
+    qps = _num(found["qps"], 1)
+    if found["failures"]:
+        qps += " (" + ", ".join(f"{n}× {k}" for k, n in sorted(found["failures"].items())) + ")"
+    return [_num(found["median_ms"]), _num(found["p95_ms"]), qps]
+
+
+def query_table(dataset: dict, queries: list[str], concurrency: str, request_timeout: float) -> list[str]:
+    """Return the Markdown table of every query's latencies, rates and ratios at ``concurrency``."""
+    header = ["Query", "Rows (ours / oxigraph / rdflib)"]
+    for target in TARGETS:
+        header += [f"{target} median ms", f"{target} p95 ms", f"{target} q/s"]
+    header += ["ours ÷ oxigraph", "ours ÷ rdflib-endpoint"]
+    rows = []
+    for query in queries:
+        row = [f"`{query}`", _rows_text(dataset, query)]
+        for target in TARGETS:
+            entry = dataset.get("targets", {}).get(target, {}).get("queries", {}).get(query)
+            row += _cell_text(cell(dataset, target, query, concurrency), entry)
+        row += [_ratio_text(ratio(dataset, other, query, concurrency, request_timeout)) for other in (OXIGRAPH, RDFLIB)]
+        rows.append(row)
+    return _table(header, rows)
+
+
+def _worst(values: dict[str, float | None], lowest: bool) -> tuple[str, float] | None:
+    known = {k: v for k, v in values.items() if v is not None}
+    if not known:
+        return None
+    name = (min if lowest else max)(known, key=known.get)
+    return name, known[name]
+
+
+def judge(results: dict) -> list[list[str]]:
+    """Return the rows of the targets table: target, dataset, what was measured, verdict."""
+    timeout = results["settings"]["request_timeout"]
+    rows = []
+    for dataset in results["datasets"]:
+        name = dataset["key"]
+        queries = dataset.get("queries", [])
+        for other, minimum in ((OXIGRAPH, MIN_RATIO_OXIGRAPH), (RDFLIB, MIN_RATIO_RDFLIB)):
+            label = f"≥ {minimum:g}× {other} throughput on every named query ({JUDGED_CONCURRENCY} clients)"
+            ratios = {q: ratio(dataset, other, q, JUDGED_CONCURRENCY, timeout) for q in queries}
+            measured = {q: r for q, (r, _) in ratios.items() if r is not None}
+            if not measured or not dataset.get("targets", {}).get(other):
+                rows.append([label, name, dataset.get("targets_error", {}).get(other, "not measured"), _verdict(None)])
+                continue
+            meeting = [q for q, r in measured.items() if r >= minimum]
+            worst = _worst(measured, lowest=True)
+            text = f"{len(meeting)}/{len(queries)} queries meet it; lowest {_ratio_text(ratios[worst[0]])} (`{worst[0]}`)"
+            rows.append([label, name, text, _verdict(len(meeting) == len(queries))])
+        if (dataset.get("triples") or 0) >= P95_TARGET_MIN_TRIPLES:
+            for concurrency in results["settings"]["concurrencies"]:
+                concurrency = str(concurrency)
+                label = f"p95 ≤ {MAX_P95_MS:g} ms on every named query ({concurrency} client{'s' if concurrency != '1' else ''})"
+                p95 = {q: (cell(dataset, OURS, q, concurrency) or {}).get("p95_ms") for q in queries}
+                if not any(v is not None for v in p95.values()):
+                    rows.append([label, name, "not measured", _verdict(None)])
+                    continue
+                within = [q for q, v in p95.items() if v is not None and v <= MAX_P95_MS]
+                worst = _worst(p95, lowest=False)
+                text = f"{len(within)}/{len(queries)} queries within; worst {worst[1]:,.1f} ms (`{worst[0]}`)"
+                rows.append([label, name, text, _verdict(len(within) == len(queries))])
+        cold = dataset.get("cold_start", {})
+        if "median_seconds" in cold:
+            rows.append([f"cold start ≤ {MAX_COLD_START_S:g} s", name, f"{cold['median_seconds']:.2f} s (median of {len(cold['runs'])})", _verdict(cold["median_seconds"] <= MAX_COLD_START_S)])
+        else:
+            rows.append([f"cold start ≤ {MAX_COLD_START_S:g} s", name, cold.get("error", "not measured"), _verdict(None)])
+        build = dataset.get("build", {})
+        if "rate" in build:
+            rows.append([f"build ≥ {MIN_BUILD_RATE:,} triples/s", name, f"{build['rate']:,.0f} triples/s ({build['triples']:,} triples in {build['seconds']:.1f} s, validation included)", _verdict(build["rate"] >= MIN_BUILD_RATE)])
+        elif "rate_upper_bound" in build:
+            bound = build["rate_upper_bound"]
+            rows.append([f"build ≥ {MIN_BUILD_RATE:,} triples/s", name, f"< {bound:,.0f} triples/s ({build['error']})", _verdict(False if bound < MIN_BUILD_RATE else None)])
+        else:
+            rows.append([f"build ≥ {MIN_BUILD_RATE:,} triples/s", name, build.get("error", "not measured"), _verdict(None)])
+    return rows
+
+
+def _machine_lines(results: dict) -> list[str]:
+    machine = results["machine"]
+    packages = machine["packages"]
+    rows = [
+        ["CPU", f"{machine['cpu_model']}, {machine['cores']} cores ({machine['usable_cores']} usable)"],
+        ["Memory", f"{machine['memory_gib']} GiB"],
+        ["OS", machine["os"]],
+        ["Python", machine["python"]],
+        ["pyoxigraph / Oxigraph server", f"{packages['pyoxigraph']} / {machine['oxigraph_server']}"],
+        ["rdflib / rdflib-endpoint", f"{packages['rdflib']} / {packages['rdflib-endpoint']} (FastAPI {packages['fastapi']}, uvicorn {packages['uvicorn']})"],
+        ["pySHACL", packages["pyshacl"]],
+        ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {results['settings']['workers']} sync workers"],
+        ["Load average (1, 5, 15 min)", f"at start {machine['load_average_start']}, at end {results.get('load_average_end')}"],
+    ]
+    return _table(["", ""], rows)
+
+
+def _memory_text(memory: dict) -> str:
+    parts = []
+    ours = memory.get(OURS) or {}
+    workers = ours.get("workers") or []
+    if workers:
+        parts.append("this service's workers: " + ", ".join(f"{w.get('rss_mib', '?')} MiB RSS ({w.get('pss_mib', '?')} MiB PSS)" for w in workers))
+    if ours.get("main"):
+        parts.append(f"gunicorn master {ours['main'].get('rss_mib', '?')} MiB RSS")
+    for other in (OXIGRAPH, RDFLIB):
+        main = (memory.get(other) or {}).get("main")
+        if main:
+            parts.append(f"{other} {main.get('rss_mib', '?')} MiB RSS")
+    return "; ".join(parts) or "not measured"
+
+
+def _dataset_lines(results: dict, dataset: dict) -> list[str]:
+    lines = [f"## {dataset['label']}", ""]
+    triples = dataset.get("triples")
+    lines.append(f"- Triples: {triples:,}" if triples else "- Triples: unknown (not built)")
+    if dataset.get("data", {}).get("generate_seconds") is not None:
+        data = dataset["data"]
+        lines.append(f"- Generated in {data['generate_seconds']:.1f} s ({data['bytes'] / 1e6:,.1f} MB of Turtle){' (cached from an earlier run)' if data.get('cached') else ''}")
+    build = dataset.get("build", {})
+    if "rate" in build:
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in build.get("phases", {}).items())
+        lines.append(f"- Build (`tierslieux build`): {build['seconds']:.1f} s, {build['rate']:,.0f} triples/s; phases: {phases}")
+        if build.get("rate_without_validation"):
+            lines.append(f"- Build without its validation and the parse feeding it: {build['rate_without_validation']:,.0f} triples/s")
+    else:
+        lines.append(f"- Build: {build.get('error', 'not run')}")
+        if build.get("rate_without_validation"):
+            phases = ", ".join(f"{k} {v:.1f} s" for k, v in build.get("phases", {}).items())
+            lines.append(f"- Build without validation: {build['rate_without_validation']:,.0f} triples/s; phases: {phases}")
+    for engine, label in (("reference", "pySHACL (reference)"), ("fast", "fast path")):
+        found = dataset.get("validation", {}).get(engine)
+        if not found:
+            continue
+        if "error" in found:
+            lines.append(f"- Validation, {label}: {found['error']}")
+        elif not found.get("available", True):
+            lines.append(f"- Validation, {label}: not available in this version")
+        else:
+            parse = f" (+ {found['parse_seconds']:.1f} s parsing)" if found.get("parse_seconds") is not None else ""
+            lines.append(f"- Validation, {label}: {found['validate_seconds']:.1f} s{parse}; conforms: {found['conforms']}, {found['results']} results")
+    cold = dataset.get("cold_start", {})
+    if "runs" in cold:
+        lines.append(f"- Cold start of `tierslieux serve` (process start to first answer): " + ", ".join(f"{s:.2f} s" for s in cold["runs"]))
+    for other, key in ((OXIGRAPH, "oxigraph"), (RDFLIB, "rdflib-endpoint")):
+        info = dataset.get("servers", {}).get(key)
+        if info:
+            lines.append(f"- {other}: " + "; ".join(f"{k.replace('_', ' ')} {v:.2f} s" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}" for k, v in info.items()))
+    lines.append(f"- Memory after the run: {_memory_text(dataset.get('memory', {}))}")
+    for error in dataset.get("errors", []):
+        lines.append(f"- Error: {error}")
+    lines.append("")
+    queries = dataset.get("queries", [])
+    if queries:
+        for concurrency in results["settings"]["concurrencies"]:
+            lines += [f"### Named queries, {concurrency} client{'s' if concurrency != 1 else ''}", ""]
+            lines += query_table(dataset, queries, str(concurrency), results["settings"]["request_timeout"])
+            lines.append("")
+    notes = []
+    for target in TARGETS:
+        run = dataset.get("targets", {}).get(target, {})
+        for query, entry in run.get("queries", {}).items():
+            if entry.get("skipped"):
+                notes.append(f"{target}, `{query}`: {entry['skipped']}")
+        notes += [f"{target}: {event}" for event in run.get("events", [])]
+    if notes:
+        lines += ["Notes:", ""] + [f"- {note}" for note in notes] + [""]
+    return lines
+
+
+def render(results: dict) -> str:
+    """Return the whole RESULTS.md text for ``results``."""
+    settings = results["settings"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured by `{results['command']}` on {results['date']} ({results['mode']} mode), in {results['seconds'] / 60:.1f} minutes.",
+        "These are benchmark figures on a shared machine, not timed tests. Raw numbers: `results.json` beside this file.",
+        "",
+        "## Machine",
+        "",
+        *_machine_lines(results),
+        "",
+        "## Method",
+        "",
+        f"- Every named query of `queries/` (not its `federated/` and `qc/` folders), with its parameters' defaults, is sent "
+        f"over loopback HTTP to three servers on the same data, one server at a time: this service (`/queries/{{name}}`), "
+        f"Oxigraph server (`oxigraph serve-read-only --union-default-graph` on the build's N-Quads dump loaded with `oxigraph load`) "
+        f"and rdflib-endpoint (`rdflib-endpoint serve` on the same dump). The other two receive the same text the service runs "
+        f"(defaults bound by a `VALUES` block), POSTed as `application/sparql-query`; all answers are SPARQL JSON results.",
+        f"- Per query and server: one warm-up request (its row count is shown), then one cell per concurrency "
+        f"({', '.join(map(str, settings['concurrencies']))} client threads, each with its own kept-alive `http.client` connection), "
+        f"bounded to {settings['max_requests']} requests or {settings['time_budget']:g} s (requests in flight finish), request timeout {settings['request_timeout']:g} s. "
+        f"q/s counts successful answers over the cell's wall time; median and p95 (nearest rank) are over successful answers.",
+        f"- Ratios divide this service's q/s by the other server's at the same concurrency; targets are judged at {JUDGED_CONCURRENCY} clients. "
+        f"\"> x\" is a lower bound: the other server answered nothing within the request timeout.",
+        f"- The client runs on the same {results['machine']['usable_cores']} cores as the servers (its CPU per request is in `results.json`); "
+        f"other work on the machine shows in the load average.",
+        f"- Build: `tierslieux build` on the dataset (for generated graphs, a data folder holding the generated file; ontology and vocabularies are always included), "
+        f"phases timed inside the one run. Cold start: `tierslieux serve` from process start to the first answer to `ASK {{}}`, {settings['cold_start_repeats']} times. "
+        f"Memory: RSS and PSS (pages shared between processes split fairly) of each gunicorn worker after the run, from /proc.",
+        "",
+        "## Targets",
+        "",
+        *_table(["Target", "Dataset", "Measured", "Verdict"], judge(results)),
+        "",
+    ]
+    for dataset in results["datasets"]:
+        lines += _dataset_lines(results, dataset)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,251 @@
+"""``make bench``: measure this service against Oxigraph server and rdflib-endpoint; write ``benchmarks/RESULTS.md``.
+
+For each dataset (the repository's graph, generated graphs of N places) it
+builds the graph with ``tierslieux build`` (timed, validation apart), times
+pySHACL and the fast validation path, measures the service's cold start, runs
+every named query at each concurrency against the three servers one after
+the other, reads the workers' memory, and writes the report and the raw
+numbers (``results.json``). Generated graphs, builds and stores live in
+``.cache/bench/`` (outside git). ``--smoke`` runs a tiny, fast version that the
+tests use so that the harness cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from harness import compare, datasets, machine, report, servers  # noqa: E402
+
+FULL_DATASETS = "real,10000,100000"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Return the command line's options; ``--smoke`` changes the defaults of those not given."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny and fast: 30 generated places, 3 requests per cell")
+    parser.add_argument("--datasets", help=f"comma-separated: 'real' and/or numbers of places to generate (default {FULL_DATASETS}; smoke: 30)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench", help="folder for generated graphs, builds, stores, logs")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the Markdown report (results.json is written beside it)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of `tierslieux serve`")
+    parser.add_argument("--requests", type=int, help="most requests per cell (default 200; smoke 3)")
+    parser.add_argument("--time-budget", type=float, help="seconds per cell after which no request is started (default 5; smoke 0.5)")
+    parser.add_argument("--request-timeout", type=float, default=60.0, help="seconds before a request counts as timed out")
+    parser.add_argument("--cold-start-repeats", type=int, help="cold starts measured per dataset (default 3; smoke 1)")
+    parser.add_argument("--rdflib-cap", type=float, default=600.0, help="seconds after which no new query is sent to rdflib-endpoint on a dataset")
+    parser.add_argument("--rdflib-start-timeout", type=float, default=900.0, help="seconds rdflib-endpoint may take to load a dataset")
+    parser.add_argument("--build-timeout", type=float, default=3600.0, help="seconds a build may take")
+    parser.add_argument("--validation-timeout", type=float, default=600.0, help="seconds one validation engine may take")
+    parser.add_argument("--reuse-build", action="store_true", help="to debug the harness: serve an existing build instead of building (build and validation are then not measured)")
+    parser.add_argument("--targets", default=",".join(report.TARGETS), help="servers to measure (this service is always measured)")
+    args = parser.parse_args(argv)
+    smoke = args.smoke
+    args.datasets = args.datasets or ("30" if smoke else FULL_DATASETS)
+    args.requests = args.requests or (3 if smoke else 200)
+    args.time_budget = args.time_budget or (0.5 if smoke else 5.0)
+    args.cold_start_repeats = args.cold_start_repeats or (1 if smoke else 3)
+    return args
+
+
+def measure_build(result: dict, data_dir: Path, out_root: Path, args: argparse.Namespace, log: Path) -> bool:
+    """Build ``data_dir`` into ``out_root`` and put the timings in ``result``; False when the build failed.
+
+    When pySHACL ran past its time limit on this graph and there is no fast
+    path, the build (which validates with pySHACL) cannot finish sooner: it
+    is then run without validation, to have a store to serve, and its rate
+    with validation is reported as an upper bound.
+    """
+    reference = result["validation"]["reference"]
+    hopeless = "ran past" in reference.get("error", "") and not result["validation"]["fast"].get("available")
+    try:
+        build = datasets.timed_build(data_dir, out_root, log, args.build_timeout, validate=not hopeless)
+    except datasets.StepFailed as error:
+        result["build"] = {"error": str(error)}
+        return False
+    if hopeless:
+        result["triples"] = build["triples"]
+        bound = build["seconds"] + args.validation_timeout
+        result["build"] = {
+            "error": f"not run with its validation: pySHACL alone ran past {args.validation_timeout:.0f} s on this graph; "
+            f"without validation the build took {build['seconds']:.1f} s, so with it more than {bound:.0f} s",
+            "triples": build["triples"],
+            "seconds_without_validation": build["seconds"],
+            "phases": build["phases"],
+            "rate_without_validation": build["triples"] / build["seconds"],
+            "rate_upper_bound": build["triples"] / bound,
+        }
+        return True
+    phases = build["phases"]
+    validating = phases.get("validation", 0.0) + phases.get("parse for validation", 0.0)
+    result["triples"] = build["triples"]
+    result["build"] = {
+        "triples": build["triples"],
+        "seconds": build["seconds"],
+        "rate": build["triples"] / build["seconds"],
+        "phases": phases,
+        "rate_without_validation": build["triples"] / (build["seconds"] - validating) if build["seconds"] > validating else None,
+    }
+    return True
+
+
+def measure_validation(result: dict, data_dir: Path, args: argparse.Namespace, log: Path) -> None:
+    """Time pySHACL and the fast path on ``data_dir``; a failure or a timeout is recorded as such."""
+    result["validation"] = {}
+    for engine in ("reference", "fast"):
+        try:
+            result["validation"][engine] = datasets.timed_validation(engine, data_dir, log, args.validation_timeout)
+        except datasets.StepFailed as error:
+            result["validation"][engine] = {"error": str(error)}
+
+
+def measure_ours(result: dict, build_dir: Path, queries: list, settings: compare.Settings, args: argparse.Namespace, logs: Path) -> None:
+    """Cold starts of `tierslieux serve`, then every named query on the last one started, then its workers' memory."""
+    runs = []
+    server = None
+    try:
+        for attempt in range(args.cold_start_repeats):
+            server = servers.ours(build_dir, servers.free_port(), args.workers, logs / "tierslieux.log")
+            server.start()
+            runs.append(server.wait_ready(120))
+            if attempt < args.cold_start_repeats - 1:
+                server.stop()
+        result["cold_start"] = {"runs": runs, "median_seconds": statistics.median(runs)}
+        run = compare.measure(server, lambda q: servers.named_query_request(q.name), queries, settings)
+        result["targets"][report.OURS] = run.__dict__
+        result["memory"][report.OURS] = server.memory()
+    except servers.ServerFailed as error:
+        result["cold_start"] = {"error": str(error)}
+        result["errors"].append(f"tierslieux serve: {error}")
+    finally:
+        if server:
+            server.stop()
+
+
+def measure_other(result: dict, server: servers.Server, queries: list, settings: compare.Settings, start_timeout: float, cap: float | None) -> None:
+    """Start ``server``, run every named query on it, read its memory; a start-up failure is recorded as the result."""
+    info = result["servers"].setdefault(server.name, {})
+    try:
+        server.start()
+        info["start_seconds"] = server.wait_ready(start_timeout)
+        run = compare.measure(server, lambda q: server.sparql_request(q.sparql), queries, settings, cap_seconds=cap)
+        result["targets"][server.name] = run.__dict__
+        result["memory"][server.name] = server.memory()
+    except servers.ServerFailed as error:
+        result.setdefault("targets_error", {})[server.name] = f"could not start: {error}"
+        result["errors"].append(f"{server.name}: {error}")
+    finally:
+        server.stop()
+
+
+def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: compare.Settings, queries: list) -> dict:
+    """Measure everything on one dataset and return its results."""
+    folder = args.cache / dataset.key
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    result: dict = {"key": dataset.key, "label": dataset.label, "places": dataset.places, "seed": dataset.seed, "errors": [], "targets": {}, "servers": {}, "memory": {}}
+    result["queries"] = [q.name for q in queries]
+    say(f"[{dataset.key}] preparing data")
+    try:
+        data_dir, result["data"] = datasets.prepare_data(dataset, args.cache, logs / "generate.log")
+    except datasets.StepFailed as error:
+        result["errors"].append(f"generation: {error}")
+        return result
+    build_dir = folder / "build"
+    manifest = build_dir / "current" / "manifest.json"
+    if args.reuse_build and manifest.is_file():
+        result["triples"] = json.loads(manifest.read_text())["triples"]
+        result["build"] = {"error": "not measured: an earlier build was reused (--reuse-build)"}
+    else:
+        say(f"[{dataset.key}] timing validation of {data_dir}")
+        measure_validation(result, data_dir, args, logs / "validation.log")
+        say(f"[{dataset.key}] building {data_dir}")
+        if not measure_build(result, data_dir, build_dir, args, logs / "build.log"):
+            result["errors"].append(f"build: {result['build']['error']}; nothing to serve")
+            return result
+        say(f"[{dataset.key}] {result['triples']:,} triples built in {result['build']['seconds']:.1f} s")
+    dump = build_dir / "current" / "dumps" / "tiers-lieux.nq"
+    say(f"[{dataset.key}] tierslieux serve")
+    measure_ours(result, build_dir, queries, settings, args, logs)
+    wanted = set(args.targets.split(","))
+    if report.OXIGRAPH in wanted:
+        say(f"[{dataset.key}] oxigraph server")
+        store = folder / "oxigraph-store"
+        shutil.rmtree(store, ignore_errors=True)
+        try:
+            result["servers"]["oxigraph"] = {"load_seconds": servers.oxigraph_load(store, dump, logs / "oxigraph.log", args.build_timeout)}
+            measure_other(result, servers.oxigraph(store, servers.free_port(), logs / "oxigraph.log"), queries, settings, 120, None)
+        except Exception as error:  # noqa: BLE001 - recorded in the report, the run goes on
+            result["errors"].append(f"oxigraph load: {error}")
+    if report.RDFLIB in wanted:
+        say(f"[{dataset.key}] rdflib-endpoint")
+        server = servers.rdflib_endpoint(dump, servers.free_port(), logs / "rdflib-endpoint.log")
+        measure_other(result, server, queries, settings, args.rdflib_start_timeout, args.rdflib_cap)
+    return result
+
+
+def say(message: str) -> None:
+    """Print a progress line with the time."""
+    print(f"{datetime.datetime.now():%H:%M:%S} {message}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write the report; return the exit status."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    try:
+        wanted = [datasets.parse_dataset(text.strip(), args.seed) for text in args.datasets.split(",") if text.strip()]
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from tierslieux.paths import QUERIES_DIR
+
+    queries = compare.bench_queries(QUERIES_DIR)
+    settings = compare.Settings(max_requests=args.requests, time_budget=args.time_budget, request_timeout=args.request_timeout)
+    results: dict = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "mode": "smoke" if args.smoke else "full",
+        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "machine": machine.describe(),
+        "settings": {
+            "concurrencies": list(settings.concurrencies),
+            "max_requests": settings.max_requests,
+            "time_budget": settings.time_budget,
+            "request_timeout": settings.request_timeout,
+            "workers": args.workers,
+            "cold_start_repeats": args.cold_start_repeats,
+            "rdflib_cap_seconds": args.rdflib_cap,
+        },
+        "datasets": [],
+    }
+    for dataset in wanted:
+        results["datasets"].append(run_dataset(dataset, args, settings, queries))
+        write(results, args.out, started)  # a partial report survives an interrupted run
+    write(results, args.out, started)
+    say(f"wrote {args.out}")
+    return 0
+
+
+def write(results: dict, out: Path, started: float) -> None:
+    """Write the report and results.json beside it, each atomically."""
+    from tierslieux.rdfio import write_atomically
+
+    results["seconds"] = time.perf_counter() - started
+    results["load_average_end"] = machine.load_average()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out.with_name("results.json"), json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(out, report.render(results))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
