@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rdflib-cap", type=float, default=600.0, help="seconds after which no new query is sent to rdflib-endpoint on a dataset")
     parser.add_argument("--rdflib-start-timeout", type=float, default=900.0, help="seconds rdflib-endpoint may take to load a dataset")
     parser.add_argument("--build-timeout", type=float, default=3600.0, help="seconds a build may take")
-    parser.add_argument("--validation-timeout", type=float, default=600.0, help="seconds one validation engine may take")
+    parser.add_argument("--validation-timeout", type=float, default=300.0, help="seconds one validation engine may take")
     parser.add_argument("--reuse-build", action="store_true", help="to debug the harness: serve an existing build instead of building (build and validation are then not measured)")
     parser.add_argument("--targets", default=",".join(report.TARGETS), help="servers to measure (this service is always measured)")
     args = parser.parse_args(argv)
