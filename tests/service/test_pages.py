@@ -188,11 +188,24 @@ def test_query_page_lists_the_named_queries_present_at_request_time(built, tmp_p
     config = page_config(listed)
     assert [q["name"] for q in config["namedQueries"]] == ["places-in-lille"]
     assert config["namedQueries"][0]["text"].startswith("# title: Places in <Lille>")
+    assert "VALUES (?commune) { (<https://w3id.org/tiers-lieux/id/commune/59350>) }" in config["namedQueries"][0]["text"]
     assert config["namedQueries"][0]["parameters"][0]["name"] == "commune"
     assert config["endpoint"] == "/sparql"
     html = listed.get_data(as_text=True)
     assert "Places in &lt;Lille&gt;" in html and "Places in <Lille>" not in html.split('id="query-page-config"')[0]
     assert "broken.rq could not be read" in html and "no &#39;# description:&#39; line" in html
+
+
+def test_query_page_queries_answer_what_their_route_answers_by_default(client):
+    """Run as shown on the page, a named query gives the same rows as /queries/{name} with its defaults."""
+    for query in page_config(client.get("/"))["namedQueries"]:
+        if not query["parameters"]:
+            continue
+        on_page = client.post("/sparql", data={"query": query["text"]}, headers={"Accept": "application/sparql-results+json"})
+        by_route = client.get(f"/queries/{query['name']}", headers={"Accept": "application/sparql-results+json"})
+        assert on_page.status_code == by_route.status_code == 200, query["name"]
+        rows = lambda r: sorted(json.dumps(b, sort_keys=True) for b in r.get_json()["results"]["bindings"])  # noqa: E731
+        assert rows(on_page) == rows(by_route), query["name"]
 
 
 def test_query_page_lists_the_repository_queries(client):

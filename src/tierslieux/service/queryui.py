@@ -11,7 +11,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
-from ..named_queries import QueryHeaderError, parse_named_query
+from ..named_queries import NamedQuery, QueryHeaderError, parse_named_query
+from ..query_params import ParameterError, inject_values, parse_value
 from ..paths import QUERIES_DIR
 
 bp = Blueprint("queryui", __name__)
@@ -49,6 +50,16 @@ def queries_dir() -> Path:
     return Path(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
 
 
+def text_with_defaults(query: NamedQuery) -> str:
+    """Return the query's text with a VALUES block binding each parameter that has a default.
+
+    Run as it is on the page, a named query then answers what ``/queries/{name}``
+    answers by default; the VALUES line shows where to change a parameter.
+    """
+    defaults = {p.name: parse_value(query.name, p, p.default) for p in query.parameters if p.default is not None}
+    return inject_values(query.text, defaults)
+
+
 def named_queries() -> tuple[list[dict], list[str]]:
     """Read every ``*.rq`` of the queries folder; return the queries for the page and the problems found."""
     queries, problems = [], []
@@ -56,7 +67,8 @@ def named_queries() -> tuple[list[dict], list[str]]:
     for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
         try:
             query = parse_named_query(path)
-        except (QueryHeaderError, UnicodeDecodeError, OSError) as error:
+            text = text_with_defaults(query)
+        except (QueryHeaderError, ParameterError, UnicodeDecodeError, OSError) as error:
             problems.append(f"The named query {path.name} could not be read: {error}")
             continue
         queries.append(
@@ -64,7 +76,7 @@ def named_queries() -> tuple[list[dict], list[str]]:
                 "name": query.name,
                 "title": query.title,
                 "description": query.description,
-                "text": query.text,
+                "text": text,
                 "url": f"{request.script_root}/queries/{query.name}",
                 "parameters": [
                     {"name": p.name, "type": p.type, "default": p.default, "description": p.description} for p in query.parameters
