@@ -219,3 +219,14 @@ tlsh:ModuleKindShape a sh:NodeShape ; sh:property [ sh:path tl:moduleKind ; sh:m
         ("https://w3id.org/tiers-lieux/id/place/p", "tl:hasModule"),
     ]
     assert "Violation [^tl:hasModule]: A module belongs to a place." in format_report(outcome, "en")
+
+
+def test_build_without_validation_still_names_a_malformed_file_and_publishes_nothing(mini_repo, tmp_path):
+    from tierslieux.rdfio import RDFSyntaxError
+
+    (mini_repo / "data/curated/broken.ttl").write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(RDFSyntaxError) as error:
+        build_release(tmp_path / "b", validate=False, ontology_dir=mini_repo / "ontology", shapes_dir=mini_repo / "shapes", data_dir=mini_repo / "data")
+    assert error.value.path.name == "broken.ttl"
+    assert not (tmp_path / "b" / "current").exists()
+    assert [p.name for p in (tmp_path / "b" / "releases").iterdir()] == []

@@ -23,9 +23,9 @@ from rdflib import Dataset, Graph
 from . import __version__
 from .namespaces import PREFIXES, bind_prefixes
 from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
-from .rdfio import parse_file
+from .rdfio import RDFSyntaxError, parse_file
 from .sources import SourceFile, all_source_files, sources_digest
-from .validation import ValidationOutcome, load_shapes, validate_graph
+from .validation import ValidationOutcome, load_graph, load_shapes, validate_graph
 
 DUMP_BASENAME = "tiers-lieux"
 #: dump file suffix -> (pyoxigraph format, whether the file holds the whole dataset with its named graphs)
@@ -124,7 +124,10 @@ def load_dataset(files: list[SourceFile]) -> Dataset:
 def _write_store(files: list[SourceFile], store_dir: Path) -> ox.Store:
     store = ox.Store(str(store_dir))
     for source in files:
-        store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
+        try:
+            store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
+        except SyntaxError as error:
+            raise RDFSyntaxError(source.path, None, None, str(error)) from None
     store.optimize()
     return store
 
@@ -191,11 +194,13 @@ def build_release(
         manifest = layout.manifest() or {}
         return BuildResult(layout.current.resolve(), manifest.get("triples", 0), manifest.get("graphs", {}), None, 0.0, skipped=True)
 
-    dataset = load_dataset(files)
     outcome = None
     if validate:
-        # The dataset already holds the ontology and vocabularies, so none is mixed in again.
-        outcome = validate_graph(dataset_union(dataset), shapes=load_shapes(shapes_dir), model=Graph())
+        # One graph of every source (parse errors name file, line and column); it already
+        # holds the ontology and vocabularies, so none is mixed in again.
+        merged = load_graph([source.path for source in files])
+        outcome = validate_graph(merged, shapes=load_shapes(shapes_dir), model=Graph())
+        del merged
         if not outcome.conforms:
             raise BuildRefused(outcome)
 
