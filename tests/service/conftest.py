@@ -72,10 +72,10 @@ class OxigraphServer:
         return self.base + "/store"
 
 
-def start_oxigraph(location: Path, log_path: Path) -> OxigraphServer:
+def start_oxigraph(location: Path, log_path: Path, timeout_seconds: int = OXIGRAPH_TIMEOUT_SECONDS) -> OxigraphServer:
     """Start ``oxigraph serve`` on a free loopback port (read-write, its own time limit) and wait until it answers."""
     port = free_port()
-    command = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--timeout-s", str(OXIGRAPH_TIMEOUT_SECONDS)]
+    command = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout_seconds)]
     process = subprocess.Popen(command, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     server = OxigraphServer(f"http://127.0.0.1:{port}", process, location)
     try:

@@ -1,0 +1,315 @@
+"""Limits that hold, shown on real processes: a query past the time limit is stopped (its CPU freed), others keep being answered.
+
+Each backend gets its own ``oxigraph serve`` (remote) or uses the built store
+(embedded), with two ``tierslieux serve`` processes in front: one with a 2 s
+time limit and no practical row limit, one with a row limit of 3.
+CPU is read from /proc (utime + stime of a process and its descendants).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .conftest import BACKENDS, TIERSLIEUX, LiveServer, OxigraphServer, free_port, publish, start_oxigraph, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+TIME_LIMIT = 2.0
+#: Time a loaded two-core machine may add to the limit before the answer arrives.
+SLACK = 4.0
+ROW_LIMIT = 3
+ROWS_SERVER_TIME_LIMIT = 8.0
+#: Three copies of the whole graph joined with nothing: billions of rows, long after any sane time limit.
+ENDLESS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: The same product, counted: nothing to stream, only computation.
+ENDLESS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: Rows that come slowly: each place costs a scan of the whole graph before it is kept (every one is).
+SLOW_ROWS = """SELECT ?a WHERE { ?a a <https://w3id.org/tiers-lieux/ontology#ThirdPlace> .
+  FILTER NOT EXISTS { ?x ?y ?z FILTER(STR(?z) = CONCAT(STR(?a), "#nothing")) } }"""
+QUICK = "ASK { <https://w3id.org/tiers-lieux/ontology#ThirdPlace> a <http://www.w3.org/2002/07/owl#Class> }"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- processes and their CPU, from /proc ------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """The ids of ``pid``'s direct children."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used by ``pid`` so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def is_query_process(pid: int) -> bool:
+    """Whether ``pid`` is one of the service's query processes."""
+    try:
+        return b"tierslieux.query_runner" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def cpu_used_during(pids: list[int], seconds: float) -> float:
+    """CPU seconds the processes ``pids`` use together over the next ``seconds``."""
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    time.sleep(seconds)
+    return sum(max(0.0, cpu_seconds(pid) - start) for pid, start in before.items())
+
+
+def busiest(pids: list[int], seconds: float = 1.0) -> tuple[int, float]:
+    """The process of ``pids`` that uses the most CPU over ``seconds``, and how much it used."""
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    time.sleep(seconds)
+    used = {pid: cpu_seconds(pid) - start for pid, start in before.items()}
+    pid = max(used, key=used.get)
+    return pid, used[pid]
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Limited:
+    """The servers of one backend: the time-limited service, the row-limited one, and the remote store if any."""
+
+    backend: str
+    timed: LiveServer
+    rows: LiveServer
+    store: OxigraphServer | None
+
+    def service_processes(self) -> list[int]:
+        """Every process of both services (gunicorn masters, workers, query processes)."""
+        return descendants(self.timed.process.pid) + descendants(self.rows.process.pid)
+
+    def engine_processes(self) -> list[int]:
+        """Where queries are computed: the query processes (embedded) or the Oxigraph server (remote)."""
+        if self.store is not None:
+            return [self.store.process.pid]
+        return [pid for pid in self.service_processes() if is_query_process(pid)]
+
+
+def serve(tmp: Path, built, store: OxigraphServer | None, name: str, **env: str) -> LiveServer:
+    """Start ``tierslieux serve`` (two workers) with the given TIERSLIEUX_* settings."""
+    port = free_port()
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "2", "--build-dir", str(built.root)]
+    if store is not None:
+        command += ["--store", store.query_url]
+    return start_server(command, port, tmp / f"{name}.log", env={"TIERSLIEUX_UPDATE_TOKEN": "", **env})
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def limited(request, built, tmp_path_factory) -> Iterator[Limited]:
+    """Both services on one backend; the remote store's own time limit is above the services' (as docs/operations.md advises)."""
+    tmp = tmp_path_factory.mktemp(f"limits-{request.param}")
+    store = None
+    if request.param == "remote":
+        store = start_oxigraph(tmp / "store", tmp / "oxigraph.log", timeout_seconds=int(ROWS_SERVER_TIME_LIMIT) + 2)
+        publish(built, store)
+    servers = []
+    try:
+        servers.append(serve(tmp, built, store, "timed", TIERSLIEUX_QUERY_TIMEOUT_SECONDS=str(TIME_LIMIT), TIERSLIEUX_MAX_RESULT_ROWS=str(10**12)))
+        servers.append(
+            serve(tmp, built, store, "rows", TIERSLIEUX_QUERY_TIMEOUT_SECONDS=str(ROWS_SERVER_TIME_LIMIT), TIERSLIEUX_MAX_RESULT_ROWS=str(ROW_LIMIT))
+        )
+        yield Limited(request.param, servers[0], servers[1], store)
+    finally:
+        for server in servers:
+            stop_server(server.process)
+        if store is not None:
+            stop_server(store.process)
+
+
+def ask(server: LiveServer, query: str, timeout: float = 60) -> tuple[int, str, float]:
+    """GET ``query`` from ``server``; return the status, the body and the seconds it took."""
+    url = server.endpoint + "?" + urllib.parse.urlencode({"query": query})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), time.monotonic() - started
+
+
+class QuickClient(threading.Thread):
+    """Another client asking a quick question again and again while the test runs, recording every answer."""
+
+    def __init__(self, server: LiveServer):
+        super().__init__(daemon=True)
+        self.server = server
+        self.answers: list[tuple[int, str, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.answers.append(ask(self.server, QUICK, timeout=30))
+            time.sleep(0.05)
+
+    def finish(self) -> list[tuple[int, str, float]]:
+        """Stop asking and return the answers."""
+        self.stop.set()
+        self.join(timeout=60)
+        return self.answers
+
+
+def wait_until_idle(pids: list[int], within: float) -> float:
+    """Wait until ``pids`` together use under 0.15 s of CPU in a second; return that last measure (fails after ``within`` s)."""
+    deadline = time.monotonic() + within
+    while True:
+        used = cpu_used_during(pids, 1.0)
+        if used < 0.15 or time.monotonic() > deadline:
+            return used
+
+
+# --- the time limit -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [ENDLESS, ENDLESS_COUNT], ids=["rows", "count"])
+def test_explosive_query_is_stopped_while_others_are_answered(limited, query):
+    if limited.backend == "remote" and query == ENDLESS_COUNT:
+        pytest.skip("Oxigraph server does not stop an aggregate: see test_remote_store_keeps_computing_an_abandoned_aggregate")
+    result: list[tuple[int, str, float]] = []
+    explosive = threading.Thread(target=lambda: result.append(ask(limited.timed, query)), daemon=True)
+    quick = QuickClient(limited.timed)
+    explosive.start()
+    time.sleep(0.3)
+    quick.start()
+    time.sleep(0.4)
+    busy, used = busiest(limited.engine_processes(), 0.8)  # the process computing the product
+    # Streamed rows go at the pace the worker reads them: the query process may use less than a core.
+    assert used > 0.05, f"nothing computes the explosive query ({used:.2f} s of CPU in 0.8 s)"
+    explosive.join(timeout=TIME_LIMIT + SLACK + 30)
+    answers = quick.finish()
+
+    status, body, seconds = result[0]
+    assert status == 503, body
+    assert body.startswith(f"The query ran longer than {TIME_LIMIT:g} s, the limit of this service, and was stopped"), body
+    assert seconds < TIME_LIMIT + SLACK, f"answered after {seconds:.1f} s"
+    # The other client was answered all along, quickly.
+    assert len(answers) >= 3
+    assert all(status == 200 and '"boolean":true' in body for status, body, _ in answers), answers
+    assert max(s for _, _, s in answers) < 2.0, [round(s, 2) for _, _, s in answers]
+    if limited.backend == "embedded":
+        # The query process that computed the product was killed and reaped: it is gone, not a zombie.
+        assert not Path(f"/proc/{busy}").exists(), f"query process {busy} still exists"
+        used_after = wait_until_idle(limited.service_processes(), within=5)
+    else:
+        # Oxigraph server stops streaming rows when the service hangs up.
+        used_after = wait_until_idle(limited.engine_processes() + limited.service_processes(), within=5)
+    assert used_after < 0.15, f"{used_after:.2f} s of CPU used in one second after the query was stopped"
+    # And the service still answers.
+    assert ask(limited.timed, QUICK)[0] == 200
+
+
+def test_a_new_query_process_replaces_the_killed_one(limited):
+    if limited.backend == "remote":
+        pytest.skip("query processes are the embedded store's; the remote store computes in its own server")
+    status, body, _ = ask(limited.timed, ENDLESS_COUNT)
+    assert status == 503, body
+    for _ in range(4):  # both workers, whichever takes the request
+        assert ask(limited.timed, QUICK)[0] == 200
+    alive = [pid for pid in limited.engine_processes() if Path(f"/proc/{pid}").exists()]
+    assert alive, "no query process serves the next queries"
+
+
+# --- the row limit --------------------------------------------------------------------------------
+
+
+def test_row_limit_refuses_slow_rows_without_waiting_for_the_end(limited):
+    status, body, seconds = ask(limited.rows, SLOW_ROWS)
+    if limited.backend == "embedded":
+        # The query process stops after ROW_LIMIT + 1 rows, long before the answer's end (about 1,500 rows, minutes away).
+        assert status == 422, body
+        assert body.startswith(f"The answer has more than {ROW_LIMIT} rows, the most this service returns at once; add LIMIT"), body
+        assert seconds < ROWS_SERVER_TIME_LIMIT, f"refused after {seconds:.1f} s"
+        used_after = wait_until_idle(limited.service_processes(), within=5)
+    else:
+        # Oxigraph server buffers an answer's first rows (about 8 kB) before sending any: none arrive before the
+        # time limit, which then stops the query (docs/operations.md).
+        assert status == 503, body
+        assert seconds < ROWS_SERVER_TIME_LIMIT + SLACK, f"answered after {seconds:.1f} s"
+        used_after = wait_until_idle(limited.engine_processes() + limited.service_processes(), within=15)
+    assert used_after < 0.15, f"{used_after:.2f} s of CPU used in one second after the answer"
+
+
+def test_row_limit_on_fast_rows(limited):
+    status, body, seconds = ask(limited.rows, ENDLESS)
+    assert status == 422, body
+    assert seconds < ROWS_SERVER_TIME_LIMIT
+    status, body, _ = ask(limited.rows, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {ROW_LIMIT}")
+    assert status == 200, body
+    used_after = wait_until_idle(limited.service_processes() + (limited.engine_processes() if limited.store else []), within=15)
+    assert used_after < 0.15, f"{used_after:.2f} s of CPU used in one second after the answer"
+
+
+# --- the size limit --------------------------------------------------------------------------------
+
+
+def test_query_size_limit_refuses_before_the_engine(limited):
+    quick = QuickClient(limited.timed)
+    quick.start()
+    text = QUICK + "\n# " + "x" * (64 * 1024)
+    request = urllib.request.Request(limited.timed.endpoint, data=text.encode(), headers={"Content-Type": "application/sparql-query"})
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+    message = refused.value.read().decode()
+    assert message.startswith(f"The query is {len(text.encode())} bytes long; this service accepts at most 65536 bytes."), message
+    assert time.monotonic() - started < 2.0
+    huge = urllib.request.Request(limited.timed.endpoint, data=b"ASK {}" + b" " * 300_000, headers={"Content-Type": "application/sparql-query"})
+    with pytest.raises(urllib.error.HTTPError) as too_big:
+        urllib.request.urlopen(huge, timeout=30)
+    assert too_big.value.code == 413
+    assert "larger than this service accepts" in too_big.value.read().decode()
+    answers = quick.finish()
+    assert answers and all(status == 200 for status, _, _ in answers)
+
+
+# --- last, as it leaves the remote store busy until the module's servers stop -----------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Oxigraph server checks its --timeout-s only between result rows, so an aggregate over a huge product runs on "
+    "after the service has given up (oxigraph/oxigraph#1336); the embedded store's query processes are killed instead",
+)
+def test_remote_store_keeps_computing_an_abandoned_aggregate(limited):
+    if limited.backend == "embedded":
+        pytest.xfail("only about the remote store")
+    status, body, seconds = ask(limited.timed, ENDLESS_COUNT)
+    assert status == 503, body
+    assert seconds < TIME_LIMIT + SLACK
+    assert wait_until_idle(limited.service_processes(), within=5) < 0.15
+    # Beyond the store's own time limit (ROWS_SERVER_TIME_LIMIT + 2 s) its CPU should be free: it is not.
+    used = wait_until_idle(limited.engine_processes(), within=ROWS_SERVER_TIME_LIMIT + 2 + SLACK)
+    assert used < 0.15, f"the Oxigraph server still uses {used:.2f} s of CPU a second"
