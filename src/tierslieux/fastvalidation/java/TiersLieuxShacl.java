@@ -1,0 +1,245 @@
+/*
+ * A thin driver over TopQuadrant's SHACL engine (org.topbraid.shacl) for the tiers-lieux project.
+ *
+ * Usage: java -cp <TopBraid jars>:<this class> TiersLieuxShacl JOBS.json
+ *
+ * JOBS.json: {"threads": 2, "jobs": [{"data": [{"path": "...", "keepLabels": true}],
+ *                                      "shapes": [{"path": "...", "keepLabels": true}],
+ *                                      "out": "results.jsonl"}]}
+ *
+ * For each job, the data files are read into one graph and the shapes files into another;
+ * every result of the validation is written to "out" as one JSON object per line. Blank nodes
+ * of files marked keepLabels keep their labels (N-Triples written by the caller), so the caller
+ * can map results back to its own blank nodes. With threads > 1, the focus nodes of every
+ * shape are split between threads by hash; each thread has its own engine, shapes graph and
+ * dataset view over the shared, read-only data graph, and validates each of its focus nodes
+ * against every shape that targets it: the union of the threads' results is the whole result.
+ * Several jobs run in one JVM, one after the other (the W3C test suite is one such batch); a job
+ * that fails writes its error to "out.error" and the others still run (exit status 1).
+ */
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.stream.JsonWriter;
+
+import org.apache.jena.graph.Graph;
+import org.apache.jena.graph.Node;
+import org.apache.jena.query.Dataset;
+import org.apache.jena.rdf.model.Model;
+import org.apache.jena.rdf.model.ModelFactory;
+import org.apache.jena.rdf.model.RDFNode;
+import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.rdf.model.Statement;
+import org.apache.jena.rdf.model.StmtIterator;
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFLanguages;
+import org.apache.jena.riot.RDFParser;
+import org.apache.jena.riot.lang.LabelToNode;
+import org.apache.jena.sparql.graph.GraphFactory;
+import org.topbraid.jenax.util.ARQFactory;
+import org.topbraid.shacl.arq.SHACLFunctions;
+import org.topbraid.shacl.engine.ShapesGraph;
+import org.topbraid.shacl.util.SHACLUtil;
+import org.topbraid.shacl.validation.ValidationEngine;
+import org.topbraid.shacl.validation.ValidationEngineConfiguration;
+import org.topbraid.shacl.validation.ValidationEngineFactory;
+import org.topbraid.shacl.validation.ValidationUtil;
+import org.topbraid.shacl.vocabulary.SH;
+
+public class TiersLieuxShacl {
+
+    static class FileSpec {
+        String path;
+        boolean keepLabels;
+    }
+
+    static class Job {
+        List<FileSpec> data;
+        List<FileSpec> shapes;
+        String out;
+    }
+
+    static class Jobs {
+        int threads = 1;
+        List<Job> jobs;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: TiersLieuxShacl JOBS.json");
+            System.exit(2);
+        }
+        Jobs jobs;
+        try (Reader reader = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            jobs = new Gson().fromJson(reader, Jobs.class);
+        }
+        int failed = 0;
+        for (Job job : jobs.jobs) {
+            try {
+                run(job, Math.max(1, jobs.threads));
+            } catch (Exception | StackOverflowError error) {
+                // One job's failure (an unparsable file, a query the engine rejects) must not hide the others' results.
+                failed++;
+                Files.writeString(Path.of(job.out + ".error"), describe(error), StandardCharsets.UTF_8);
+            }
+        }
+        System.exit(failed == 0 ? 0 : 1);
+    }
+
+    static String describe(Throwable error) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (text.length() > 0) {
+                text.append("\ncaused by: ");
+            }
+            text.append(cause.getClass().getName()).append(": ").append(cause.getMessage());
+        }
+        return text.toString();
+    }
+
+    static Graph read(List<FileSpec> files) {
+        Graph graph = GraphFactory.createDefaultGraph();
+        for (FileSpec file : files) {
+            Lang lang = RDFLanguages.filenameToLang(file.path, Lang.TURTLE);
+            RDFParser.source(Path.of(file.path))
+                .lang(lang)
+                .labelToNode(file.keepLabels ? LabelToNode.createUseLabelAsGiven() : LabelToNode.createScopeByDocumentHash())
+                .parse(graph);
+        }
+        return graph;
+    }
+
+    static void run(Job job, int threads) throws Exception {
+        long started = System.nanoTime();
+        Model dataModel = ModelFactory.createModelForGraph(read(job.data));
+        Model shapesModel = ValidationUtil.ensureToshTriplesExist(ModelFactory.createModelForGraph(read(job.shapes)));
+        SHACLFunctions.registerFunctions(shapesModel);
+        long parsed = System.nanoTime();
+
+        List<Model> reports = new ArrayList<>();
+        if (threads == 1) {
+            reports.add(validate(dataModel, shapesModel, 0, 1));
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Model>> parts = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    final int part = i;
+                    parts.add(pool.submit(() -> validate(dataModel, shapesModel, part, threads)));
+                }
+                for (Future<Model> part : parts) {
+                    reports.add(part.get());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+        long validated = System.nanoTime();
+        int count = write(reports, Path.of(job.out));
+        System.err.printf("tierslieux-shacl: %d data triples, %d results, parse %.2f s, validate %.2f s, %d thread(s)%n",
+            dataModel.size(), count, (parsed - started) / 1e9, (validated - parsed) / 1e9, threads);
+    }
+
+    /** Validates the focus nodes whose hash falls in part {@code part} of {@code parts}; returns the report model. */
+    static Model validate(Model dataModel, Model shapesModel, int part, int parts) throws InterruptedException {
+        URI shapesGraphURI = SHACLUtil.createRandomShapesGraphURI();
+        Dataset dataset = ARQFactory.get().getDataset(dataModel);
+        dataset.addNamedModel(shapesGraphURI.toString(), shapesModel);
+        ShapesGraph shapesGraph = new ShapesGraph(shapesModel);
+        ValidationEngine engine = ValidationEngineFactory.get().create(dataset, shapesGraphURI, shapesGraph, null);
+        engine.setConfiguration(new ValidationEngineConfiguration().setValidateShapes(false));
+        if (parts > 1) {
+            engine.setFocusNodeFilter(node -> Math.floorMod(node.asNode().hashCode(), parts) == part);
+        }
+        engine.applyEntailments();
+        return engine.validateAll().getModel();
+    }
+
+    static int write(List<Model> reports, Path out) throws IOException {
+        int count = 0;
+        try (Writer file = new BufferedWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8), 1 << 16)) {
+            for (Model report : reports) {
+                StmtIterator results = report.listStatements(null, SH.result, (RDFNode) null);
+                while (results.hasNext()) {
+                    Resource result = results.next().getResource();
+                    JsonWriter json = new JsonWriter(file);
+                    json.setHtmlSafe(false);
+                    json.beginObject();
+                    term(json, "focusNode", object(result, SH.focusNode));
+                    Statement path = result.getProperty(SH.resultPath);
+                    if (path != null) {
+                        if (path.getObject().isURIResource()) {
+                            term(json, "path", path.getObject());
+                        } else {
+                            json.name("complexPath").value(true);
+                        }
+                    }
+                    term(json, "severity", result.getPropertyResourceValue(SH.resultSeverity));
+                    term(json, "sourceShape", result.getPropertyResourceValue(SH.sourceShape));
+                    term(json, "component", result.getPropertyResourceValue(SH.sourceConstraintComponent));
+                    if (result.hasProperty(SH.value)) {
+                        term(json, "value", object(result, SH.value));
+                    }
+                    json.name("messages").beginArray();
+                    StmtIterator messages = result.listProperties(SH.resultMessage);
+                    while (messages.hasNext()) {
+                        termValue(json, messages.next().getObject().asNode());
+                    }
+                    json.endArray();
+                    json.endObject();
+                    json.flush();
+                    file.write('\n');
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /** The object of {@code property} on {@code subject}, or null: a focus node or a value may be a literal. */
+    static RDFNode object(Resource subject, org.apache.jena.rdf.model.Property property) {
+        Statement statement = subject.getProperty(property);
+        return statement == null ? null : statement.getObject();
+    }
+
+    static void term(JsonWriter json, String name, RDFNode node) throws IOException {
+        json.name(name);
+        if (node == null) {
+            json.nullValue();
+        } else {
+            termValue(json, node.asNode());
+        }
+    }
+
+    static void termValue(JsonWriter json, Node node) throws IOException {
+        json.beginObject();
+        if (node.isURI()) {
+            json.name("iri").value(node.getURI());
+        } else if (node.isBlank()) {
+            json.name("bnode").value(node.getBlankNodeLabel());
+        } else {
+            json.name("literal").value(node.getLiteralLexicalForm());
+            String lang = node.getLiteralLanguage();
+            if (lang != null && !lang.isEmpty()) {
+                json.name("lang").value(lang);
+            } else {
+                json.name("datatype").value(node.getLiteralDatatypeURI());
+            }
+        }
+        json.endObject();
+    }
+}
