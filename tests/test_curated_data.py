@@ -137,6 +137,25 @@ def dangling_references(graph: Graph, described: Graph) -> list[str]:
     )
 
 
+def misnamed_communes(graph: Graph) -> list[str]:
+    """Return ``subject: reason`` for each French commune not named ``…/id/commune/{its INSEE code}``.
+
+    A subject with a ``tl:inseeCode`` or typed ``tl:Commune``, and any ``…/id/commune/`` subject, must be
+    exactly ``…/id/commune/{code}`` with that one code: one commune is one resource in every source.
+    """
+    communes = str(resource_iri("commune", ""))
+    subjects = set(graph.subjects(TL.inseeCode)) | set(graph.subjects(RDF.type, TL.Commune))
+    subjects |= {s for s in graph.subjects() if str(s).startswith(communes)}
+    bad = []
+    for subject in subjects:
+        codes = sorted(str(c) for c in graph.objects(subject, TL.inseeCode))
+        if len(codes) != 1:
+            bad.append(f"{subject}: {len(codes)} INSEE codes {codes}")
+        elif subject != resource_iri("commune", codes[0]):
+            bad.append(f"{subject}: a commune with INSEE code {codes[0]} must be {resource_iri('commune', codes[0])}")
+    return sorted(bad)
+
+
 # --- every file -------------------------------------------------------------------
 
 
@@ -175,6 +194,11 @@ def test_sources_file_points_only_to_described_resources():
 @pytest.mark.parametrize("path", [*SEED_FILES.values(), SOURCES_FILE], ids=lambda p: p.name)
 def test_subjects_are_our_resources_with_conventional_iris(path):
     assert foreign_subjects(parse_file(path)) == []
+
+
+@pytest.mark.parametrize("path", [*SEED_FILES.values(), SOURCES_FILE], ids=lambda p: p.name)
+def test_french_communes_are_named_by_their_insee_code(path):
+    assert misnamed_communes(parse_file(path)) == []
 
 
 @pytest.mark.parametrize("path", [*SEED_FILES.values(), SOURCES_FILE], ids=lambda p: p.name)
@@ -249,6 +273,26 @@ def test_checks_name_the_badly_typed_and_malformed_dates(bad_graph):
     assert any("place/ok" in line and "foundingDate" in line and "dateTime" in line for line in bad)
     assert any("place/unsourced" in line and "startDate" in line for line in bad)
     assert any("place/unsourced" in line and "#date" in line and "2010-13" in line for line in bad)
+
+
+BAD_COMMUNES = """\
+@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .
+<https://w3id.org/tiers-lieux/id/locality/lille> a tl:Commune ; tl:inseeCode "59350" .
+<https://w3id.org/tiers-lieux/id/commune/75056> a tl:Commune ; tl:inseeCode "75101" .
+<https://w3id.org/tiers-lieux/id/commune/69123> a tl:Commune .
+<https://w3id.org/tiers-lieux/id/commune/21231> a tl:Commune ; tl:inseeCode "21231" .
+<https://w3id.org/tiers-lieux/id/locality/berlin> a tl:Locality .
+"""
+
+
+def test_checks_name_the_communes_not_named_by_their_insee_code(tmp_path: Path):
+    path = tmp_path / "communes.ttl"
+    path.write_text(BAD_COMMUNES, encoding="utf-8")
+    assert misnamed_communes(parse_file(path)) == [
+        f"{ID_BASE}commune/69123: 0 INSEE codes []",
+        f"{ID_BASE}commune/75056: a commune with INSEE code 75101 must be {ID_BASE}commune/75101",
+        f"{ID_BASE}locality/lille: a commune with INSEE code 59350 must be {ID_BASE}commune/59350",
+    ]
 
 
 def test_checks_name_the_dangling_reference(bad_graph):
@@ -367,14 +411,14 @@ EXPECTED_RESOURCES = [
     ("module/la-coroutine-makerspace", "La Coroutine : makerspace", {"seed-001"}),
     ("module/la-coroutine-espace-evenementiel", "La Coroutine : espace événementiel", {"seed-001"}),
     # territories
-    ("locality/lille", "Lille", {"seed-000", "seed-003"}),
-    ("locality/paris", "Paris", {"seed-000", "seed-001"}),
-    ("locality/saint-etienne", "Saint-Étienne", {"seed-000", "seed-002", "seed-003"}),
-    ("locality/lyon", "Lyon", {"seed-002"}),
-    ("locality/dijon", "Dijon", {"seed-003"}),
-    ("locality/montreuil", "Montreuil", {"seed-000"}),
-    ("locality/poitiers", "Poitiers", {"seed-000"}),
-    ("locality/brest", "Brest", {"seed-000"}),
+    ("commune/59350", "Lille", {"seed-000", "seed-003"}),
+    ("commune/75056", "Paris", {"seed-000", "seed-001"}),
+    ("commune/42218", "Saint-Étienne", {"seed-000", "seed-002", "seed-003"}),
+    ("commune/69123", "Lyon", {"seed-002"}),
+    ("commune/21231", "Dijon", {"seed-003"}),
+    ("commune/93048", "Montreuil", {"seed-000"}),
+    ("commune/86194", "Poitiers", {"seed-000"}),
+    ("commune/29019", "Brest", {"seed-000"}),
     ("locality/autrans", "Autrans", {"seed-000", "seed-001", "seed-003"}),
     ("locality/berlin", "Berlin", {"seed-001"}),
     ("locality/geneve", "Genève", {"seed-003"}),
@@ -415,6 +459,7 @@ CLASS_OF_KIND = {
     "milestone": TL.Milestone,
     "module": TL.Module,
     "name": TL.NameUse,
+    "commune": TL.Commune,
     "locality": TL.Locality,
     "region": TL.Region,
     "country": TL.Country,
@@ -473,39 +518,39 @@ EXPECTED_FACTS = [
     ("seed-001", "place/la-coroutine", TL.statesValue, concept("collective-value", "opensource")),
     ("seed-001", "place/la-coroutine", TL.hasModule, iri("module/la-coroutine-makerspace")),
     ("seed-001", "module/la-coroutine-veilleuse-de-quartier", TL.moduleKind, kind("veilleuse-de-quartier")),
-    ("seed-003", "place/la-coroutine", TL.locality, iri("locality/lille")),
+    ("seed-003", "place/la-coroutine", TL.locality, iri("commune/59350")),
     # Le Comptoir Numérique, Arrêt Minute, the Paris pioneers
     ("seed-000", "place/le-comptoir-numerique", TL.foundingDate, lit("2010", G_YEAR)),
     ("seed-002", "place/le-comptoir-numerique", TL.placeKind, kind("espace-public-numerique")),
     ("seed-002", "place/le-comptoir-numerique", TL.placeKind, kind("coworking")),
-    ("seed-002", "place/le-comptoir-numerique", TL.locality, iri("locality/saint-etienne")),
-    ("seed-003", "place/le-comptoir-numerique", TL.locality, iri("locality/saint-etienne")),
+    ("seed-002", "place/le-comptoir-numerique", TL.locality, iri("commune/42218")),
+    ("seed-003", "place/le-comptoir-numerique", TL.locality, iri("commune/42218")),
     ("seed-000", "place/arret-minute", TL.foundingDate, lit("2010", G_YEAR)),
     ("seed-001", "place/la-cantine", TL.foundingDate, lit("2008-02", G_YEAR_MONTH)),
     ("seed-001", "place/la-cantine", TL.foundedBy, iri("community/silicon-sentier")),
     ("seed-001", "place/la-cantine", TL.website, URIRef("http://lacantine.org")),
-    ("seed-000", "place/la-cantine", TL.locality, iri("locality/paris")),
+    ("seed-000", "place/la-cantine", TL.locality, iri("commune/75056")),
     ("seed-001", "place/la-ruche", TL.foundingDate, lit("2008-05", G_YEAR_MONTH)),
     ("seed-001", "place/la-ruche", TL.website, URIRef("http://www.la-ruche.net")),
     ("seed-000", "place/ici-montreuil", TL.placeKind, kind("coworking")),
-    ("seed-000", "place/ici-montreuil", TL.locality, iri("locality/montreuil")),
+    ("seed-000", "place/ici-montreuil", TL.locality, iri("commune/93048")),
     ("seed-001", "place/betahaus", TL.locality, iri("locality/berlin")),
     ("seed-001", "place/betahaus", TL.website, URIRef("http://www.betahaus.de")),
-    ("seed-002", "place/la-cordee", TL.locality, iri("locality/lyon")),
+    ("seed-002", "place/la-cordee", TL.locality, iri("commune/69123")),
     ("seed-003", "place/jokkolabs", TL.country, iri("country/senegal")),
     ("seed-003", "place/afriworkers", TL.locality, iri("locality/abidjan")),
     ("seed-003", "place/ecto", TL.locality, iri("locality/montreal")),
     ("seed-003", "place/la-muse", TL.locality, iri("locality/geneve")),
-    ("seed-003", "place/les-docks-numeriques", TL.locality, iri("locality/dijon")),
+    ("seed-003", "place/les-docks-numeriques", TL.locality, iri("commune/21231")),
     # communes: only the INSEE codes we are certain of
-    ("seed-000", "locality/lille", TL.inseeCode, lit("59350")),
-    ("seed-000", "locality/paris", TL.inseeCode, lit("75056")),
-    ("seed-000", "locality/saint-etienne", TL.inseeCode, lit("42218")),
-    ("seed-002", "locality/lyon", TL.inseeCode, lit("69123")),
-    ("seed-003", "locality/dijon", TL.inseeCode, lit("21231")),
-    ("seed-000", "locality/montreuil", TL.inseeCode, lit("93048")),
-    ("seed-000", "locality/poitiers", TL.inseeCode, lit("86194")),
-    ("seed-000", "locality/brest", TL.inseeCode, lit("29019")),
+    ("seed-000", "commune/59350", TL.inseeCode, lit("59350")),
+    ("seed-000", "commune/75056", TL.inseeCode, lit("75056")),
+    ("seed-000", "commune/42218", TL.inseeCode, lit("42218")),
+    ("seed-002", "commune/69123", TL.inseeCode, lit("69123")),
+    ("seed-003", "commune/21231", TL.inseeCode, lit("21231")),
+    ("seed-000", "commune/93048", TL.inseeCode, lit("93048")),
+    ("seed-000", "commune/86194", TL.inseeCode, lit("86194")),
+    ("seed-000", "commune/29019", TL.inseeCode, lit("29019")),
     # the collective, its values, interests and names
     ("seed-000", "community/tiers-lieux-libres-et-open-source", TL.foundingDate, lit("2012", G_YEAR)),
     *[
@@ -614,16 +659,16 @@ EXPECTED_FACTS = [
     ("seed-002", "publication/definition-du-tiers-lieu-retenue-par-movilab", TL.publisher, iri("community/movilab")),
     # events
     ("seed-000", "event/tt10", TL.hashtag, lit("#TT10")),
-    ("seed-000", "event/tt10", TL.location, iri("locality/saint-etienne")),
+    ("seed-000", "event/tt10", TL.location, iri("commune/42218")),
     ("seed-000", "event/1ere-rencontre-nationale-tiers-lieux", TL.edition, lit("1", rdfns.XSD.positiveInteger)),
     ("seed-000", "event/2eme-rencontre-nationale-tiers-lieux", TL.edition, lit("2", rdfns.XSD.positiveInteger)),
-    ("seed-000", "event/2eme-rencontre-nationale-tiers-lieux", TL.location, iri("locality/lille")),
-    ("seed-000", "event/forum-de-brest-2012", TL.location, iri("locality/brest")),
+    ("seed-000", "event/2eme-rencontre-nationale-tiers-lieux", TL.location, iri("commune/59350")),
+    ("seed-000", "event/forum-de-brest-2012", TL.location, iri("commune/29019")),
     ("seed-000", "event/tt14", TL.hashtag, lit("#TT14")),
     ("seed-000", "event/grand-ramdam-des-tiers-lieux-2017", TL.edition, lit("3", rdfns.XSD.positiveInteger)),
-    ("seed-000", "event/grand-ramdam-des-tiers-lieux-2017", TL.location, iri("locality/poitiers")),
+    ("seed-000", "event/grand-ramdam-des-tiers-lieux-2017", TL.location, iri("commune/86194")),
     ("seed-000", "event/design-moi-1-tiers-lieux", TL.launched, iri("event/tiers-lieux-fork-the-world")),
-    ("seed-000", "event/tiers-lieux-fork-the-world", TL.location, iri("locality/saint-etienne")),
+    ("seed-000", "event/tiers-lieux-fork-the-world", TL.location, iri("commune/42218")),
     ("seed-001", "event/rencontres-d-autrans-2012", TL.edition, lit("16", rdfns.XSD.positiveInteger)),
     ("seed-003", "event/rencontres-d-autrans-2012", TL.startDate, lit("2012-01-11", DATE)),
     ("seed-003", "event/rencontres-d-autrans-2012", TL.endDate, lit("2012-01-13", DATE)),
@@ -636,7 +681,7 @@ EXPECTED_FACTS = [
     ("seed-001", "event/roumics-2013", TL.startDate, lit("2013-11", G_YEAR_MONTH)),
     ("seed-001", "event/roumics-2013", TL.launched, iri("publication/manifeste-des-tiers-lieux")),
     ("seed-001", "event/grand-ramdam-des-tiers-lieux-2013", TL.startDate, lit("2013-07", G_YEAR_MONTH)),
-    ("seed-002", "event/quinzaine-des-tiers-lieux", TL.location, iri("locality/saint-etienne")),
+    ("seed-002", "event/quinzaine-des-tiers-lieux", TL.location, iri("commune/42218")),
     # the international francophone working group
     (
         "seed-003",
@@ -726,17 +771,21 @@ def test_the_timeline_milestones_each_have_one_date_and_involve_something():
 
 def test_only_the_certain_insee_codes_are_given():
     graph = curated_graph()
-    codes = {str(s).rsplit("/", 1)[1]: str(c) for s, c in graph.subject_objects(TL.inseeCode)}
+    french = {s: str(label) for s, label in graph.subject_objects(RDFS.label) if label.language == "fr"}
+    codes = {french[s]: str(c) for s, c in graph.subject_objects(TL.inseeCode)}
     assert codes == {
-        "lille": "59350",
-        "paris": "75056",
-        "saint-etienne": "42218",
-        "lyon": "69123",
-        "dijon": "21231",
-        "montreuil": "93048",
-        "poitiers": "86194",
-        "brest": "29019",
+        "Lille": "59350",
+        "Paris": "75056",
+        "Saint-Étienne": "42218",
+        "Lyon": "69123",
+        "Dijon": "21231",
+        "Montreuil": "93048",
+        "Poitiers": "86194",
+        "Brest": "29019",
     }
+    # French communes are ONE resource with the census's: …/id/commune/{INSEE code}; other towns stay localities.
+    assert set(graph.subjects(RDF.type, TL.Commune)) == {resource_iri("commune", c) for c in codes.values()}
+    assert (iri("locality/autrans"), RDF.type, TL.Locality) in graph
     assert (iri("locality/autrans"), RDF.type, TL.Commune) not in graph
 
 

@@ -7,14 +7,14 @@ import re
 
 import pyoxigraph
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from tierslieux.importing.issues import WARNING
 from tierslieux.importing.pipeline import run_import
 from tierslieux.namespaces import GEO, PLACE_KIND, PROV, TL, WGS84, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR, turtle_files
-from tierslieux.rdfio import canonical_turtle
+from tierslieux.rdfio import canonical_turtle, parse_file
 
 from .conftest import REPO_ROOT, SHARED
 
@@ -68,8 +68,27 @@ def test_regions_departments_communes(census):
     assert (lille, RDFS.label, Literal("Lille", lang="fr")) in graph
     assert graph.value(lille, TL.department) == resource_iri("department", "59")
     assert graph.value(resource_iri("department", "59"), TL.region) == resource_iri("region", "32")
-    # the curated locality with the same INSEE code is linked, not duplicated silently
-    assert (lille, SKOS.exactMatch, URIRef("https://w3id.org/tiers-lieux/id/locality/lille")) in graph
+
+
+def test_curated_and_census_communes_are_one_resource_with_one_name(census):
+    """A French commune is …/id/commune/{INSEE} in both sources: no twin link, one label per language."""
+    curated = Graph()
+    for path in turtle_files(DATA_DIR / "curated"):
+        parse_file(path, curated)
+    shared = set(curated.subjects(RDF.type, TL.Commune))
+    assert shared == {resource_iri("commune", code) for code in
+                      ("59350", "75056", "42218", "69123", "21231", "93048", "86194", "29019")}
+    assert shared <= set(census.graph.subjects(RDF.type, TL.Commune))
+    # the census names a commune by its INSEE name (NOMCOM); the curated label is that same name
+    differing = [(str(c), sorted(curated.objects(c, RDFS.label)), sorted(census.graph.objects(c, RDFS.label)))
+                 for c in sorted(shared) if set(curated.objects(c, RDFS.label)) != set(census.graph.objects(c, RDFS.label))]
+    assert differing == []
+    la_coroutine = URIRef(PLACE + "la-coroutine")
+    assert curated.value(la_coroutine, TL.locality) == census.graph.value(la_coroutine, TL.locality) \
+        == resource_iri("commune", "59350")
+    twins = [(str(s), str(o)) for s, o in census.graph.subject_objects(SKOS.exactMatch)
+             if str(o).startswith(str(resource_iri("locality", "")))]
+    assert twins == []
 
 
 def test_paris_arrondissements_become_the_commune(census):

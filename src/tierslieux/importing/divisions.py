@@ -1,8 +1,10 @@
 """Departments and regions: every commune an import names is linked to its department and region.
 
 The names come from the reviewed tables in ``mappings/reference/``; each division is also linked to
-INSEE's own identifier (``http://id.insee.fr/geo/departement/{code}``, ``…/region/{code}``), and
-each commune to a commune of the graph that has the same INSEE code (a curated locality).
+INSEE's own identifier (``http://id.insee.fr/geo/departement/{code}``, ``…/region/{code}``).
+A commune needs no link to a curated twin: every source names a French commune
+``…/id/commune/{INSEE code}`` (``docs/conventions.md``), so the curated and imported descriptions
+already share one IRI.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def _division(graph: Graph, kind: str, code: str, cls: URIRef, name_fr: str, nam
     return iri
 
 
-def add_divisions(graph: Graph, existing: Graph, log: IssueLog) -> None:
+def add_divisions(graph: Graph, log: IssueLog) -> None:
     """Add to ``graph`` the department and region of each commune (and of each place without one)."""
     known_departments, known_regions = departments(), regions()
     used: set[str] = set()
@@ -39,9 +41,6 @@ def add_divisions(graph: Graph, existing: Graph, log: IssueLog) -> None:
             used.add(department)
         else:
             log.add(WARNING, f"commune {code}: department {department} is not in mappings/reference/departments.csv")
-        for twin in sorted(existing.subjects(TL.inseeCode, Literal(str(code))), key=str):
-            if twin != commune and (twin, RDF.type, TL.Commune) in existing:
-                graph.add((commune, SKOS.exactMatch, twin))
     for place in sorted(set(graph.subjects(RDF.type, TL.ThirdPlace)), key=str):
         if graph.value(place, TL.locality) is not None:
             continue

@@ -139,7 +139,7 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     if mapping.profile.get("networks"):
         networks = find_networks([(g[0], finals[id(g)].iri) for g in groups])
         _add_networks(graph, networks, dataset, existing)
-    add_divisions(graph, existing, log)
+    add_divisions(graph, log)
     graph += dataset_graph
     if dataset is not None:
         graph.add((dataset, VOID.entities, Literal(len(groups))))
