@@ -283,7 +283,11 @@ class QueryProcessPool:
 
 
 class _Stream:
-    """The rows or triples of one answer, read chunk by chunk from a leased query process."""
+    """The rows or triples of one answer, read chunk by chunk from a leased query process.
+
+    Chunks stay in their wire form until iterated; :meth:`tsv` hands SELECT
+    rows over in that form, for a caller that would write them as TSV anyway.
+    """
 
     def __init__(self, pool: QueryProcessPool, process: QueryProcess, head: tuple, deadline: float | None):
         _, self._kind, variables, payload, done = head
@@ -291,7 +295,9 @@ class _Stream:
         self._process: QueryProcess | None = process
         self._header = ("\t".join("?" + v for v in variables) + "\n").encode("utf-8")
         self._deadline = deadline
-        self._items: Iterator = self._decode(payload)
+        self._pending: list[bytes] = [payload] if payload else []
+        self._items: Iterator = iter(())
+        self._started = False
         if done:
             self._release(clean=True)
 
@@ -299,21 +305,38 @@ class _Stream:
         return self
 
     def __next__(self):
+        self._started = True
         while True:
             for item in self._items:
                 return item
-            if self._process is None:
+            if not self._pending and not self._receive():
                 raise StopIteration
-            self._items = self._next_chunk()
+            if self._pending:
+                self._items = self._decode(self._pending.pop(0))
+
+    def tsv(self) -> tuple[bytes, int]:
+        """Read every remaining row as SPARQL TSV lines (without the header line); return them and their number.
+
+        The query process already stopped at its row cap, if it was given one.
+        """
+        if self._started or self._kind != "solutions":
+            raise ValueError("tsv() reads the rows of a SELECT answer, before any is iterated")
+        self._started = True
+        while self._receive():
+            pass
+        body = b"".join(self._pending)
+        self._pending = []
+        return body, body.count(b"\n")
 
     def _decode(self, payload: bytes) -> Iterator:
-        if not payload:
-            return iter(())
         if self._kind == "solutions":
             return iter(ox.parse_query_results(self._header + payload, ox.QueryResultsFormat.TSV))
         return (quad.triple for quad in ox.parse(payload, ox.RdfFormat.N_TRIPLES))
 
-    def _next_chunk(self) -> Iterator:
+    def _receive(self) -> bool:
+        """Wait for the next chunk (kept in ``_pending``); False once the answer is complete."""
+        if self._process is None:
+            return False
         try:
             _, payload, done = self._process.receive(self._deadline)
         except (QuerySyntaxError, QueryFailed, StoreError):
@@ -322,9 +345,11 @@ class _Stream:
         except BaseException:
             self._release(clean=False)
             raise
+        if payload:
+            self._pending.append(payload)
         if done:
             self._release(clean=True)
-        return self._decode(payload)
+        return True
 
     def _release(self, *, clean: bool) -> None:
         process, self._process = self._process, None

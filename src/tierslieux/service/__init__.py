@@ -21,6 +21,7 @@ from flask import Flask
 from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
 from ..remote_store import Credentials, RemoteStore
+from .gunicorn_settings import HARD_TIMEOUT_MARGIN
 from .stores import StoreRegistry
 
 DEFAULTS: dict = {
@@ -55,6 +56,15 @@ DEFAULTS: dict = {
 ENV_PREFIX = "TIERSLIEUX"
 
 
+def internal_timeout(config) -> float:
+    """The time limit of the service's own queries (statistics, pages' lookups without a limit of their own).
+
+    Longer than a client's query may run, but short enough to answer before
+    gunicorn replaces a worker it thinks is stuck.
+    """
+    return float(config["QUERY_TIMEOUT_SECONDS"]) + HARD_TIMEOUT_MARGIN / 2
+
+
 def _remote_store(config) -> RemoteStore | None:
     """The external store named by STORE_URL, or None (no connection is made here)."""
     if not config["STORE_URL"]:
@@ -65,7 +75,7 @@ def _remote_store(config) -> RemoteStore | None:
         update_url=config["STORE_UPDATE_URL"],
         union=config["STORE_UNION"],
         credentials=Credentials(user=text["STORE_USER"], password=text["STORE_PASSWORD"], token=text["STORE_TOKEN"]),
-        default_timeout=float(config["QUERY_TIMEOUT_SECONDS"]),
+        default_timeout=internal_timeout(config),
     )
 
 
@@ -90,7 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["STORE"] or _remote_store(app.config),
         writable=bool(app.config["UPDATE_TOKEN"]),
         processes=int(app.config["QUERY_PROCESSES"]),
-        timeout=float(app.config["QUERY_TIMEOUT_SECONDS"]),
+        timeout=internal_timeout(app.config),
     )
 
     from . import cors, sparql

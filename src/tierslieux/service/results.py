@@ -136,10 +136,18 @@ def render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, in
         literal = b'{"head":{},"boolean":true}' if outcome.boolean else b'{"head":{},"boolean":false}'
         return ox.parse_query_results(literal, ox.QueryResultsFormat.JSON).serialize(format=fmt.engine), 1
     if outcome.kind == "solutions":
-        rows = _capped(outcome.rows, max_rows)
+        if hasattr(outcome.rows, "tsv"):  # rows that arrive as TSV already (tierslieux.query_runner) are used as they are
+            lines, count = outcome.rows.tsv()
+            if count > max_rows:
+                raise TooManyResults(max_rows)
+            tsv = ("\t".join("?" + v for v in outcome.variables) + "\n").encode("utf-8") + lines
+        else:
+            rows = _capped(outcome.rows, max_rows)
+            count = len(rows)
+            tsv = _solutions_as_tsv(outcome.variables, rows)
         # pyoxigraph cannot build QuerySolutions from Python rows; its TSV reader turns them back losslessly.
-        solutions = ox.parse_query_results(_solutions_as_tsv(outcome.variables, rows), ox.QueryResultsFormat.TSV)
-        return solutions.serialize(format=fmt.engine), len(rows)
+        solutions = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+        return solutions.serialize(format=fmt.engine), count
     triples = _capped(outcome.triples, max_rows)
     prefixes = dict(PREFIXES) if fmt.engine in _PREFIXED else None
     return ox.serialize(triples, format=fmt.engine, prefixes=prefixes), len(triples)
