@@ -275,3 +275,102 @@ def test_fast_engine_matches_pyshacl_on_shape_fixture(path, fixture_graphs, fast
     assert got == expected, f"{name}: the engines disagree\n" + differences(expected, got)
     if path.name.startswith("invalid-"):
         assert expected, f"{name}: an invalid fixture gave no result, so this comparison proves nothing"
+
+
+# --- a generated graph with broken resources ------------------------------------------------
+
+ID = "https://w3id.org/tiers-lieux/id/"
+TLSH = Namespace("https://w3id.org/tiers-lieux/shapes#")
+KIND = Namespace("https://w3id.org/tiers-lieux/vocab/place-kind/")
+GOV = Namespace("https://w3id.org/tiers-lieux/vocab/governance/")
+WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def break_graph(graph: Graph) -> list[tuple[URIRef, URIRef]]:
+    """Break resources of ``graph`` in several ways; return the (focus node, source shape) each break must produce."""
+    places = sorted(graph.subjects(RDF.type, TL.ThirdPlace))
+    communes = sorted(graph.subjects(RDF.type, TL.Commune))
+    events = sorted(e for e in graph.subjects(RDF.type, TL.Event) if graph.value(e, TL.startDate) is not None)
+    assert len(places) > 20 and communes and events, "the generated graph lacks places, communes or dated events"
+    expected = []
+
+    graph.remove((places[0], TL.placeKind, None))  # a place without kind
+    expected.append((places[0], TLSH["ThirdPlaceShape-kindRequired"]))
+    graph.add((places[1], TL.placeKind, GOV.horizontale))  # a kind from another scheme (sh:node)
+    expected.append((places[1], TLSH["ThirdPlaceShape-kindInScheme"]))
+    graph.set((places[2], WGS84.lat, Literal("123.5", datatype=XSD.decimal)))  # out of range
+    expected.append((places[2], TLSH["ThirdPlaceShape-latitude"]))
+    graph.add((places[3], TL.foundingDate, Literal("2015", datatype=XSD.gYear)))  # closed before founded (SPARQL)
+    graph.add((places[3], TL.closingDate, Literal("2012-05", datatype=XSD.gYearMonth)))
+    expected.append((places[3], TLSH["LifespanShape-closingAfterFounding"]))
+    graph.remove((places[4], TL.website, None))  # a website given as text
+    graph.add((places[4], TL.website, Literal("www.example.org")))
+    expected.append((places[4], TLSH["WebsiteShape-website"]))
+    graph.add((places[5], TL.wikidataItem, URIRef("http://www.wikidata.org/entity/P31")))  # not an item
+    expected.append((places[5], TLSH["WikidataLinkShape-item"]))
+    graph.add((places[6], RDF.type, TL.FabLab))  # a specific class without tl:ThirdPlace
+    graph.remove((places[6], RDF.type, TL.ThirdPlace))
+    expected.append((places[6], TLSH["PlaceTypingShape-type"]))
+    graph.remove((places[7], RDFS_LABEL, None))  # no French name
+    graph.add((places[7], RDFS_LABEL, Literal("Nameless", lang="en")))
+    expected.append((places[7], TLSH["LabelledResourceShape-labelFr"]))
+    graph.add((places[8], TL.partOfNetwork, places[9]))  # a network that is a place
+    expected.append((places[8], TLSH["ThirdPlaceShape-partOfNetwork"]))
+    geometry = BNode()  # a geometry without an IRI, and with two points
+    graph.add((places[10], GEO.hasGeometry, geometry))
+    graph.add((geometry, GEO.asWKT, Literal("POINT(1 2)", datatype=GEO.wktLiteral)))
+    graph.add((geometry, GEO.asWKT, Literal("POINT(3 4)", datatype=GEO.wktLiteral)))
+    expected += [(places[10], TLSH["ThirdPlaceShape-geometry"]), (geometry, TLSH["GeometryShape-wkt"])]
+    module = URIRef(ID + "module/synthetic-orphan")  # a module no place has (inverse path)
+    graph.add((module, RDF.type, TL.Module))
+    graph.add((module, TL.moduleKind, KIND.fablab))
+    expected.append((module, TLSH["ModuleShape-place"]))
+    graph.set((communes[0], TL.inseeCode, Literal("4410X")))  # not an INSEE code
+    expected.append((communes[0], TLSH["CommuneShape-inseeCode"]))
+    graph.add((events[0], TL.endDate, Literal("1999-01-01", datatype=XSD.date)))  # ends before it starts (SPARQL)
+    expected.append((events[0], TLSH["PeriodShape-endAfterStart"]))
+    graph.add((events[0], TL.statesValue, KIND.fablab))  # a value that is a place kind
+    expected.append((events[0], TLSH["ValueStatementShape-statesValue"]))
+    return expected
+
+
+@pytest.fixture(scope="module")
+def broken_graph() -> tuple[Graph, list]:
+    """A generated graph of 300 places (the real geography included) with :func:`break_graph` applied."""
+    graph = bind_prefixes(Graph())
+    graph.parse(data="".join(generate_lines(300, 11)), format="nt")
+    return graph, break_graph(graph)
+
+
+@pytest.fixture(scope="module")
+def broken_reference(broken_graph, shapes):
+    """pySHACL's outcome on the broken graph."""
+    return validate_graph(broken_graph[0], shapes=shapes)
+
+
+def test_fast_engine_matches_pyshacl_on_a_broken_generated_graph(broken_graph, broken_reference, shapes):
+    graph, breaks = broken_graph
+    fast = validate_fast(graph, shapes=shapes, threads=2)
+    expected, got = equivalence_key(broken_reference.report), equivalence_key(fast.report)
+    assert got == expected, "the engines disagree on the generated graph\n" + differences(expected, got)
+    assert Counter(fast.results) == Counter(broken_reference.results) and fast.conforms is broken_reference.conforms is False
+    found = {(r.focus_node, r.source_shape) for r in fast.results}
+    assert not [b for b in breaks if b not in found], f"breaks the engines did not report: {[b for b in breaks if b not in found]}"
+
+
+def test_files_and_thread_counts_give_the_same_results(broken_graph, broken_reference, shapes, tmp_path):
+    data = tmp_path / "broken.nt"
+    broken_graph[0].serialize(destination=str(data), format="nt", encoding="utf-8")
+
+    def named(results) -> Counter:
+        return Counter((r.focus_node, r.path, r.severity, r.source_shape, r.message("en")) for r in results if isinstance(r.focus_node, URIRef))
+
+    def anonymous(results) -> int:  # a file's blank nodes get the engine's labels, so only count them
+        return sum(isinstance(r.focus_node, BNode) for r in results)
+
+    for threads in (1, 3):
+        fast = validate_fast(data, shapes=shapes, threads=threads)
+        assert named(fast.results) == named(broken_reference.results), f"{threads} thread(s)"
+        assert anonymous(fast.results) == anonymous(broken_reference.results) > 0, f"{threads} thread(s)"
