@@ -59,6 +59,16 @@ def oxigraph_server_version() -> str:
         return f"unavailable ({error})"
 
 
+def git_state(root: Path) -> dict:
+    """Return the commit checked out in ``root`` and the files under src/ and queries/ that differ from it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False)
+        return done.stdout.strip()
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "src", "queries").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted": changed}
+
+
 def describe() -> dict:
     """Return the machine's description: CPU, cores, memory, OS, Python and package versions, load average."""
     return {
@@ -71,4 +81,5 @@ def describe() -> dict:
         "packages": versions(),
         "oxigraph_server": oxigraph_server_version(),
         "load_average_start": load_average(),
+        "git": git_state(Path(__file__).resolve().parents[2]),
     }

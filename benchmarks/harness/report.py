@@ -157,6 +157,17 @@ def judge(results: dict) -> list[list[str]]:
     return rows
 
 
+def _git_text(git: dict | None) -> str:
+    if not git:
+        return "commit not recorded"
+    text = f"commit {git['commit']}"
+    if git["uncommitted"]:
+        shown = ", ".join(f"`{path}`" for path in git["uncommitted"][:12])
+        more = f" and {len(git['uncommitted']) - 12} more" if len(git["uncommitted"]) > 12 else ""
+        text += f", with uncommitted changes (work in progress in the shared tree) to {shown}{more}"
+    return text
+
+
 def _machine_lines(results: dict) -> list[str]:
     machine = results["machine"]
     packages = machine["packages"]
@@ -170,8 +181,17 @@ def _machine_lines(results: dict) -> list[str]:
         ["pySHACL", packages["pyshacl"]],
         ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {results['settings']['workers']} sync workers"],
         ["Load average (1, 5, 15 min)", f"at start {machine['load_average_start']}, at end {results.get('load_average_end')}"],
+        ["Code measured", _git_text(machine.get("git"))],
     ]
     return _table(["", ""], rows)
+
+
+def _worker_text(worker: dict) -> str:
+    text = f"{worker.get('rss_mib', '?')} MiB RSS ({worker.get('pss_mib', '?')} MiB PSS)"
+    kids = worker.get("children") or []
+    if kids:
+        text += " + its query process" + ("es" if len(kids) > 1 else "") + " " + ", ".join(f"{k.get('rss_mib', '?')} MiB RSS ({k.get('pss_mib', '?')} MiB PSS)" for k in kids)
+    return text
 
 
 def _memory_text(memory: dict) -> str:
@@ -179,7 +199,7 @@ def _memory_text(memory: dict) -> str:
     ours = memory.get(OURS) or {}
     workers = ours.get("workers") or []
     if workers:
-        parts.append("this service's workers: " + ", ".join(f"{w.get('rss_mib', '?')} MiB RSS ({w.get('pss_mib', '?')} MiB PSS)" for w in workers))
+        parts.append("this service's workers: " + ", ".join(_worker_text(w) for w in workers))
     if ours.get("main"):
         parts.append(f"gunicorn master {ours['main'].get('rss_mib', '?')} MiB RSS")
     for other in (OXIGRAPH, RDFLIB):

@@ -113,11 +113,20 @@ class Server:
             self.process.wait(15)
 
     def memory(self) -> dict:
-        """Return the resident memory of the process and of each child (``workers``), in MiB."""
+        """Return the resident memory of the process and of each child (``workers``), in MiB.
+
+        A worker's own children (the service's query processes) are listed
+        under it as ``children``.
+        """
         if self.process is None or self.process.poll() is not None:
             return {}
         pid = self.process.pid
-        return {"main": process_memory(pid), "workers": [process_memory(child) for child in children(pid)]}
+        workers = []
+        for child in children(pid):
+            worker = process_memory(child)
+            worker["children"] = [process_memory(grandchild) for grandchild in children(child)]
+            workers.append(worker)
+        return {"main": process_memory(pid), "workers": workers}
 
 
 def children(pid: int) -> list[int]:
