@@ -233,8 +233,7 @@ class QueryProcessPool:
         """Return an idle query process, starting one if there is room, else wait (until ``deadline``)."""
         with self._condition:
             while True:
-                if self._closed:
-                    raise StoreError(f"the store at {self.store_dir} was replaced by a newer release")
+                # A closed pool still answers a caller that got its store just before the swap (the release is kept).
                 while self._idle:
                     process = self._idle.pop()
                     if process.alive:
@@ -418,6 +417,9 @@ class IsolatedStore:
         try:
             process.send(("query", sparql, list(default_graph_uris), list(named_graph_uris), union_default_graph, max_rows))
             head = process.receive(deadline)
+        except (QuerySyntaxError, QueryFailed, StoreError):
+            self._pool.give_back(process, clean=process.alive)  # the process answered: it can serve the next query
+            raise
         except BaseException:
             self._pool.give_back(process, clean=False)
             raise

@@ -89,6 +89,7 @@ class _Body(io.RawIOBase):
     """An HTTP response body read under a deadline (each socket read waits at most the time left)."""
 
     def __init__(self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: _Deadline):
+        self.connection = connection
         self._connection = connection
         self._response = response
         self._deadline = deadline
@@ -113,7 +114,7 @@ class _Body(io.RawIOBase):
 
 
 class _Answer:
-    """Rows or triples parsed from a streaming body; closing it early drops the connection."""
+    """Rows or triples parsed from a streaming body; closing it early closes its connection."""
 
     def __init__(self, store: RemoteStore, body: _Body, items: Iterator, graph: bool):
         self._store = store
@@ -147,15 +148,16 @@ class _Answer:
         try:
             while body.read(READ_BLOCK):  # the parser may stop before the body's last bytes
                 pass
-            self._store._release(body)
         except (QueryTimeout, QueryFailed):
-            self._store._drop()
+            self._store._discard(body.connection)
+            return
+        self._store._done(body.connection, body)
 
     def close(self) -> None:
-        """Stop reading; the connection is dropped unless the whole answer was read."""
-        if self._body is not None:
-            self._body = None
-            self._store._drop()
+        """Stop reading; the connection is closed unless the whole answer was read."""
+        body, self._body = self._body, None
+        if body is not None:
+            self._store._discard(body.connection)
 
     def __del__(self) -> None:
         self.close()
@@ -227,28 +229,35 @@ class RemoteStore:
     # --- HTTP ---------------------------------------------------------------------------------
 
     def _connection(self, url: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's kept-alive connection to ``url``'s server, or a new one when it is busy with an unread answer."""
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
         cached = getattr(self._local, "connection", None)
-        if cached is not None and cached[0] == key:
-            cached[1].timeout = timeout
-            return cached[1], True
-        self._drop()
+        if cached is not None and not getattr(cached[1], "busy", False):
+            if cached[0] == key:
+                cached[1].timeout = timeout
+                cached[1].busy = True
+                return cached[1], True
+            cached[1].close()
         factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         connection = factory(parts.netloc, timeout=timeout)
+        connection.busy = True
         self._local.connection = (key, connection)
         return connection, False
 
-    def _drop(self) -> None:
-        """Close this thread's connection (after a timeout or an answer left unread)."""
+    def _discard(self, connection: http.client.HTTPConnection) -> None:
+        """Close ``connection`` (after a timeout, an error or an answer left unread)."""
+        connection.close()
         cached = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if cached is not None:
-            cached[1].close()
+        if cached is not None and cached[1] is connection:
+            self._local.connection = None
 
-    def _release(self, body: _Body) -> None:
-        if not body.finished():
-            self._drop()
+    def _done(self, connection: http.client.HTTPConnection, body: _Body) -> None:
+        """An answer was read to its end: its connection may serve the next request."""
+        if body.finished():
+            connection.busy = False
+        else:
+            self._discard(connection)
 
     def _send(
         self, url: str, method: str, body: bytes, content_type: str, deadline: _Deadline, accept: str | None = None
@@ -272,15 +281,15 @@ class RemoteStore:
                     connection.sock.settimeout(deadline.left())
                 return connection, connection.getresponse()
             except (TimeoutError, socket.timeout):
-                self._drop()
+                self._discard(connection)
                 raise QueryTimeout() from None
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:
-                self._drop()
+                self._discard(connection)
                 if reused and attempt == 1:
                     continue
                 raise StoreError(f"the store at {url} closed the connection ({error})") from None
             except (OSError, http.client.HTTPException) as error:
-                self._drop()
+                self._discard(connection)
                 raise StoreError(f"the store at {url} cannot be reached ({error})") from None
         raise AssertionError("unreachable")
 
@@ -290,7 +299,7 @@ class RemoteStore:
             text = _Body(connection, response, deadline).read(8192).decode("utf-8", errors="replace").strip()
         except (QueryTimeout, QueryFailed):
             text = ""
-        self._drop()
+        self._discard(connection)
         detail = " ".join(text.split())[:2000] or response.reason
         if response.status == 400:
             return QuerySyntaxError(detail)
@@ -337,7 +346,6 @@ class RemoteStore:
             results_format = ox.QueryResultsFormat.from_media_type(media_type)
             rdf_format = None if results_format else ox.RdfFormat.from_media_type(media_type)
             if results_format is None and rdf_format is None:
-                self._drop()
                 raise QueryFailed(f"the store answered in {media_type or 'an unnamed format'}, which cannot be read")
             if results_format is not None:
                 parsed = ox.parse_query_results(body, results_format)
@@ -349,10 +357,10 @@ class RemoteStore:
                 return QueryOutcome("solutions", variables=[v.value for v in parsed.variables], rows=rows)
             return QueryOutcome("graph", triples=_Answer(self, body, iter(ox.parse(body, rdf_format)), graph=True))
         except (QueryTimeout, QueryFailed):
-            self._drop()
+            self._discard(connection)
             raise
         except (SyntaxError, ValueError, OSError) as error:
-            self._drop()
+            self._discard(connection)
             raise QueryFailed(f"the store's answer could not be read ({error})") from None
 
     def _ask(self, sparql: str, *, union: bool) -> bool:
@@ -399,5 +407,7 @@ class RemoteStore:
         return f"{self.query_url}#{digest}"
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        self._drop()
+        """Close this thread's kept-alive connection."""
+        cached = getattr(self._local, "connection", None)
+        if cached is not None:
+            self._discard(cached[1])

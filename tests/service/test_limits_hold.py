@@ -313,3 +313,32 @@ def test_remote_store_keeps_computing_an_abandoned_aggregate(limited):
     # Beyond the store's own time limit (ROWS_SERVER_TIME_LIMIT + 2 s) its CPU should be free: it is not.
     used = wait_until_idle(limited.engine_processes(), within=ROWS_SERVER_TIME_LIMIT + 2 + SLACK)
     assert used < 0.15, f"the Oxigraph server still uses {used:.2f} s of CPU a second"
+
+
+# --- the query processes themselves -------------------------------------------------------------------
+
+
+def test_query_processes_survive_errors_and_are_replaced_after_a_timeout(built):
+    from tierslieux.query_runner import IsolatedStore
+    from tierslieux.store import QuerySyntaxError, QueryTimeout
+
+    store = IsolatedStore.open(built.store_dir, processes=2)
+    try:
+        (first,) = store.pool.pids()
+        for _ in range(2):
+            with pytest.raises(QuerySyntaxError, match=r"error at 1:\d+"):
+                store.query("SELECT * WHERE {")
+        assert store.pool.pids() == [first], "a syntax error must not cost a new process"
+        with pytest.raises(QueryTimeout):
+            list(store.query(ENDLESS_COUNT, timeout=0.5).rows)
+        assert not Path(f"/proc/{first}").exists(), "the process past its deadline was not killed and reaped"
+        assert store.query(QUICK).boolean is True
+        (second,) = store.pool.pids()
+        assert second != first
+        # An answer over the cap: the process stops by itself after cap + 1 rows and stays.
+        rows = store.query(ENDLESS, max_rows=10).rows
+        assert len(list(rows)) == 11
+        assert store.pool.pids() == [second]
+    finally:
+        store.close()
+    assert not Path(f"/proc/{second}").exists()

@@ -344,3 +344,13 @@ def test_two_services_in_front_of_one_store(tmp_path, oxigraph):
     finally:
         for server in servers:
             stop_server(server.process)
+
+
+def test_an_answer_left_unread_does_not_disturb_the_next_query(oxigraph_store):
+    store = RemoteStore.open(oxigraph_store.query_url)
+    unread = store.query("SELECT * WHERE { ?s ?p ?o }")
+    next(unread.rows)
+    assert store.query("ASK { ?s ?p ?o }").boolean is True  # on a second connection: the first is busy
+    del unread  # closes its connection
+    count = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(next(count.rows)[0].value) == store.triples_count()
