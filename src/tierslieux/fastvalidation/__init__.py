@@ -57,7 +57,9 @@ def validate_fast(
             inputs = [_write_nt(data, work_dir / "data.nt")]
         else:
             paths = [data] if isinstance(data, (str, Path)) else list(data)
-            inputs = [InputFile(Path(p).resolve()) for p in paths]
+            # One file's blank node labels cannot meet another's (ours are rdflib's unique ids): keep them, which
+            # lets the engine parse a big N-Triples file in parallel slices. Several files each keep their own scope.
+            inputs = [InputFile(Path(p).resolve(), keep_labels=len(paths) == 1) for p in paths]
             missing = [str(f.path) for f in inputs if not f.path.is_file()]
             if missing:
                 raise FileNotFoundError(f"no such data file: {', '.join(missing)}")

@@ -18,16 +18,22 @@
  * that fails writes its error to "out.error" and the others still run (exit status 1).
  */
 
+import java.io.BufferedInputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.Writer;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,6 +44,7 @@ import com.google.gson.stream.JsonWriter;
 
 import org.apache.jena.graph.Graph;
 import org.apache.jena.graph.Node;
+import org.apache.jena.graph.Triple;
 import org.apache.jena.query.Dataset;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.rdf.model.ModelFactory;
@@ -48,6 +55,9 @@ import org.apache.jena.rdf.model.StmtIterator;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFLanguages;
 import org.apache.jena.riot.RDFParser;
+import org.apache.jena.riot.RDFParserBuilder;
+import org.apache.jena.riot.RiotException;
+import org.apache.jena.riot.system.StreamRDFBase;
 import org.apache.jena.riot.lang.LabelToNode;
 import org.apache.jena.sparql.graph.GraphFactory;
 import org.topbraid.jenax.util.ARQFactory;
@@ -57,6 +67,7 @@ import org.topbraid.shacl.util.SHACLUtil;
 import org.topbraid.shacl.validation.ValidationEngine;
 import org.topbraid.shacl.validation.ValidationEngineConfiguration;
 import org.topbraid.shacl.validation.ValidationEngineFactory;
+import org.topbraid.shacl.validation.ValidationProfile;
 import org.topbraid.shacl.validation.ValidationUtil;
 import org.topbraid.shacl.vocabulary.SH;
 
@@ -111,24 +122,142 @@ public class TiersLieuxShacl {
         return text.toString();
     }
 
-    static Graph read(List<FileSpec> files) {
+    /** Files above this size, in N-Triples with their labels kept, are parsed in parallel slices. */
+    static final long SLICED_PARSE_BYTES = 8L << 20;
+
+    static Graph read(List<FileSpec> files, int threads) throws Exception {
         Graph graph = GraphFactory.createDefaultGraph();
         for (FileSpec file : files) {
+            Path path = Path.of(file.path);
             Lang lang = RDFLanguages.filenameToLang(file.path, Lang.TURTLE);
-            RDFParser.source(Path.of(file.path))
-                .lang(lang)
-                .labelToNode(file.keepLabels ? LabelToNode.createUseLabelAsGiven() : LabelToNode.createScopeByDocumentHash())
-                .parse(graph);
+            try {
+                if (threads > 1 && file.keepLabels && lang.equals(Lang.NTRIPLES) && Files.size(path) > SLICED_PARSE_BYTES) {
+                    readSliced(path, threads, graph);
+                } else {
+                    parser(file.keepLabels).source(path).lang(lang).parse(graph);
+                }
+            } catch (RiotException error) {
+                throw new IllegalArgumentException(file.path + ": " + error.getMessage());  // the file and line say it all
+            }
         }
         return graph;
     }
 
+    static RDFParserBuilder parser(boolean keepLabels) {
+        return RDFParser.create()
+            // rdflib, pySHACL's parser, checks neither IRIs nor literals; the shapes check what matters.
+            .checking(false)
+            .labelToNode(keepLabels ? LabelToNode.createUseLabelAsGiven() : LabelToNode.createScopeByDocumentHash());
+    }
+
+    /**
+     * Parses an N-Triples file (one triple per line, labels as given, so slices share blank nodes)
+     * in {@code slices} line-aligned slices at once, then adds the triples to {@code graph}.
+     * On a syntax error the file is parsed again in one piece, for the error's true line number.
+     */
+    static void readSliced(Path path, int slices, Graph graph) throws Exception {
+        long size = Files.size(path);
+        long[] bounds = new long[slices + 1];
+        bounds[slices] = size;
+        try (FileChannel channel = FileChannel.open(path)) {
+            for (int i = 1; i < slices; i++) {
+                bounds[i] = Math.max(bounds[i - 1], nextLine(channel, size * i / slices));
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(slices);
+        List<Future<List<Triple>>> parts = new ArrayList<>();
+        try {
+            for (int i = 0; i < slices; i++) {
+                final long start = bounds[i], end = bounds[i + 1];
+                parts.add(pool.submit(() -> {
+                    List<Triple> triples = new ArrayList<>();
+                    try (FileChannel channel = FileChannel.open(path)) {
+                        channel.position(start);
+                        InputStream slice = new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(channel), end - start), 1 << 16);
+                        parser(true).source(slice).lang(Lang.NTRIPLES).parse(new StreamRDFBase() {
+                            @Override
+                            public void triple(Triple triple) {
+                                triples.add(triple);
+                            }
+                        });
+                    }
+                    return triples;
+                }));
+            }
+            for (Future<List<Triple>> part : parts) {
+                for (Triple triple : part.get()) {
+                    graph.add(triple);
+                }
+            }
+        } catch (ExecutionException error) {
+            parser(true).source(path).lang(Lang.NTRIPLES).parse(GraphFactory.createDefaultGraph());  // throws with the right line
+            throw error;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** The offset just after the first line break at or after {@code from}. */
+    static long nextLine(FileChannel channel, long from) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        long position = from;
+        channel.position(from);
+        while (channel.read(buffer) > 0) {
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                position++;
+                if (buffer.get() == '\n') {
+                    return position;
+                }
+            }
+            buffer.clear();
+        }
+        return position;
+    }
+
+    /** At most {@code limit} bytes of another stream. */
+    static final class BoundedInputStream extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        BoundedInputStream(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(buffer, offset, (int) Math.min(length, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
     static void run(Job job, int threads) throws Exception {
         long started = System.nanoTime();
-        Model dataModel = ModelFactory.createModelForGraph(read(job.data));
-        Model shapesModel = ValidationUtil.ensureToshTriplesExist(ModelFactory.createModelForGraph(read(job.shapes)));
+        long cpuStarted = cpuNanos();
+        Model dataModel = ModelFactory.createModelForGraph(read(job.data, threads));
+        Model shapesModel = ValidationUtil.ensureToshTriplesExist(ModelFactory.createModelForGraph(read(job.shapes, 1)));
         SHACLFunctions.registerFunctions(shapesModel);
         long parsed = System.nanoTime();
+        long cpuParsed = cpuNanos();
 
         List<Model> reports = new ArrayList<>();
         if (threads == 1) {
@@ -149,13 +278,21 @@ public class TiersLieuxShacl {
             }
         }
         long validated = System.nanoTime();
+        long cpuValidated = cpuNanos();
         int count = write(reports, Path.of(job.out));
-        System.err.printf("tierslieux-shacl: %d data triples, %d results, parse %.2f s, validate %.2f s, %d thread(s)%n",
-            dataModel.size(), count, (parsed - started) / 1e9, (validated - parsed) / 1e9, threads);
+        System.err.printf("tierslieux-shacl: %d data triples, %d results, %d thread(s); parse %.2f s (CPU %.2f s), validate %.2f s (CPU %.2f s)%n",
+            dataModel.size(), count, threads, (parsed - started) / 1e9, (cpuParsed - cpuStarted) / 1e9,
+            (validated - parsed) / 1e9, (cpuValidated - cpuParsed) / 1e9);
+    }
+
+    /** CPU time of the whole JVM so far (every thread, the collector's and the compiler's included). */
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean bean = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return bean instanceof com.sun.management.OperatingSystemMXBean ? ((com.sun.management.OperatingSystemMXBean) bean).getProcessCpuTime() : -1;
     }
 
     /** Validates the focus nodes whose hash falls in part {@code part} of {@code parts}; returns the report model. */
-    static Model validate(Model dataModel, Model shapesModel, int part, int parts) throws InterruptedException {
+    static Model validate(Model dataModel, Model shapesModel, int part, int parts) throws InterruptedException, IOException {
         URI shapesGraphURI = SHACLUtil.createRandomShapesGraphURI();
         Dataset dataset = ARQFactory.get().getDataset(dataModel);
         dataset.addNamedModel(shapesGraphURI.toString(), shapesModel);
@@ -165,8 +302,15 @@ public class TiersLieuxShacl {
         if (parts > 1) {
             engine.setFocusNodeFilter(node -> Math.floorMod(node.asNode().hashCode(), parts) == part);
         }
+        String profileFile = System.getenv("TIERSLIEUX_SHACL_PROFILE");  // time per constraint, to see what a graph costs
+        ValidationProfile profile = profileFile == null ? null : new ValidationProfile();
+        engine.setProfile(profile);
         engine.applyEntailments();
-        return engine.validateAll().getModel();
+        Model report = engine.validateAll().getModel();
+        if (profile != null) {
+            Files.writeString(Path.of(profileFile + "." + part), profile.toJson().toString(), StandardCharsets.UTF_8);
+        }
+        return report;
     }
 
     static int write(List<Model> reports, Path out) throws IOException {
