@@ -32,9 +32,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 import websocket  # websocket-client, a test dependency
 
 from tierslieux.build import BuildLayout, build_release
+from tierslieux.named_queries import parse_named_query
+from tierslieux.service.queryui import text_with_defaults
 from tierslieux.paths import QUERIES_DIR
 
 pytestmark = pytest.mark.slow
@@ -328,7 +331,7 @@ def test_named_query_button_opens_the_query_in_a_tab(browser: DevTools, live_ser
     browser.evaluate("document.querySelector('#named-query-list button').click(), true")
     browser.wait_for(f"document.querySelectorAll('.tabsList .tab').length > {tabs_before}")
     editor_text = browser.evaluate("tierslieux.yasgui.getTab().getYasqe().getValue()")
-    assert editor_text == (QUERIES_DIR / f"{first}.rq").read_text(encoding="utf-8")
+    assert editor_text == text_with_defaults(parse_named_query(QUERIES_DIR / f"{first}.rq"))
     assert browser.exceptions() == []
 
 
