@@ -21,6 +21,8 @@ JAVA_DIR = Path(__file__).resolve().parent / "java"
 DRIVER_SOURCE = JAVA_DIR / "TiersLieuxShacl.java"
 DRIVER_CLASS = "TiersLieuxShacl"
 LOGGING_CONFIG = JAVA_DIR / "log4j2.properties"
+#: Classes for Java 11, the jars' own level, so that one compiled driver runs on any later JVM.
+JAVAC_OPTIONS = ("-nowarn", "--release", "11", "-encoding", "UTF-8")
 
 
 class JavaSetupError(RuntimeError):
@@ -69,7 +71,7 @@ def cache_dir() -> Path:
 
 
 def _compile(lib: Path) -> Path:
-    digest = hashlib.sha256(DRIVER_SOURCE.read_bytes())
+    digest = hashlib.sha256(DRIVER_SOURCE.read_bytes() + " ".join(JAVAC_OPTIONS).encode())
     for jar in sorted(lib.glob("*.jar")):
         digest.update(jar.name.encode())
     target = cache_dir() / digest.hexdigest()[:16]
@@ -80,7 +82,7 @@ def _compile(lib: Path) -> Path:
     work = Path(tempfile.mkdtemp(prefix=".compile.", dir=target.parent))
     try:
         done = subprocess.run(
-            [javac, "-nowarn", "-encoding", "UTF-8", "-cp", f"{lib}/*", "-d", str(work), str(DRIVER_SOURCE)],
+            [javac, *JAVAC_OPTIONS, "-cp", f"{lib}/*", "-d", str(work), str(DRIVER_SOURCE)],
             capture_output=True,
             text=True,
         )
