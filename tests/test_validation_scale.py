@@ -27,7 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
 from tierslieux.fastvalidation import FastValidationError, InputFile, Job, run_jobs, validate_fast
-from tierslieux.fastvalidation.report import report_graph
+from tierslieux.fastvalidation.report import outcome, report_graph
 from tierslieux.generate import generate_lines
 from tierslieux.namespaces import TL, bind_prefixes
 from tierslieux.rdfio import parse_file
@@ -375,6 +375,27 @@ def test_files_and_thread_counts_give_the_same_results(broken_graph, broken_refe
         fast = validate_fast(data, shapes=shapes, threads=threads)
         assert named(fast.results) == named(broken_reference.results), f"{threads} thread(s)"
         assert anonymous(fast.results) == anonymous(broken_reference.results) > 0, f"{threads} thread(s)"
+
+
+def test_a_file_parsed_in_slices_gives_the_same_results(broken_graph, broken_reference, shapes, tmp_path):
+    data, model_file, shapes_file = tmp_path / "broken.nt", tmp_path / "model.nt", tmp_path / "shapes.nt"
+    broken_graph[0].serialize(destination=str(data), format="nt", encoding="utf-8")
+    load_model().serialize(destination=str(model_file), format="nt", encoding="utf-8")
+    shapes.serialize(destination=str(shapes_file), format="nt", encoding="utf-8")
+    job = Job(data=[InputFile(data, keep_labels=True), InputFile(model_file, keep_labels=True)], shapes=[InputFile(shapes_file, keep_labels=True)])
+    run = run_jobs([job], threads=3, slice_bytes=50_000)  # dozens of slices, blank nodes cut across them
+    assert "3 thread(s)" in run.log
+    assert Counter(outcome(run.results[0], shapes).results) == Counter(broken_reference.results)
+
+
+def test_a_syntax_error_in_a_sliced_file_gives_its_true_line(tmp_path, shapes):
+    line = '<https://w3id.org/tiers-lieux/id/place/p{}> <http://www.w3.org/2000/01/rdf-schema#label> "P{}"@fr .\n'
+    lines = [line.format(i, i) for i in range(5000)]
+    lines[4321] = lines[4321].replace('"P4321"@fr', "P4321")  # a bare word where a term must be
+    data = tmp_path / "big.nt"
+    data.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(FastValidationError, match=r"big\.nt: \[line: 4322,"):
+        run_jobs([Job(data=[InputFile(data, keep_labels=True)], shapes=[])], threads=3, slice_bytes=10_000)
 
 
 # --- the opt-in, and what goes wrong ------------------------------------------------------

@@ -105,7 +105,11 @@ def default_threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def run_jobs(jobs: list[Job], *, threads: int | None = None, raise_errors: bool = True) -> EngineRun:
+#: N-Triples files above this size whose blank node labels are kept are parsed in parallel slices.
+SLICE_BYTES = 8 << 20
+
+
+def run_jobs(jobs: list[Job], *, threads: int | None = None, raise_errors: bool = True, slice_bytes: int = SLICE_BYTES) -> EngineRun:
     """Run ``jobs`` in one JVM and return their results, in order.
 
     A job that fails (an unparsable file: the message names the file and line)
@@ -116,7 +120,7 @@ def run_jobs(jobs: list[Job], *, threads: int | None = None, raise_errors: bool 
     threads = threads or default_threads()
     with tempfile.TemporaryDirectory(prefix="tierslieux-shacl-") as work:
         work_dir = Path(work)
-        spec = {"threads": threads, "jobs": []}
+        spec = {"threads": threads, "sliceBytes": slice_bytes, "jobs": []}
         outputs = []
         for index, job in enumerate(jobs):
             out = work_dir / f"results-{index}.jsonl"

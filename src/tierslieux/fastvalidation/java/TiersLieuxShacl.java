@@ -3,7 +3,7 @@
  *
  * Usage: java -cp <TopBraid jars>:<this class> TiersLieuxShacl JOBS.json
  *
- * JOBS.json: {"threads": 2, "jobs": [{"data": [{"path": "...", "keepLabels": true}],
+ * JOBS.json: {"threads": 2, "sliceBytes": 8388608, "jobs": [{"data": [{"path": "...", "keepLabels": true}],
  *                                      "shapes": [{"path": "...", "keepLabels": true}],
  *                                      "out": "results.jsonl"}]}
  *
@@ -39,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import com.google.gson.stream.JsonWriter;
 
 import org.apache.jena.graph.Graph;
@@ -86,6 +85,8 @@ public class TiersLieuxShacl {
 
     static class Jobs {
         int threads = 1;
+        /** N-Triples files with their labels kept and above this size are parsed in parallel slices. */
+        long sliceBytes = 8L << 20;
         List<Job> jobs;
     }
 
@@ -101,7 +102,7 @@ public class TiersLieuxShacl {
         int failed = 0;
         for (Job job : jobs.jobs) {
             try {
-                run(job, Math.max(1, jobs.threads));
+                run(job, Math.max(1, jobs.threads), jobs.sliceBytes);
             } catch (Exception | StackOverflowError error) {
                 // One job's failure (an unparsable file, a query the engine rejects) must not hide the others' results.
                 failed++;
@@ -122,16 +123,13 @@ public class TiersLieuxShacl {
         return text.toString();
     }
 
-    /** Files above this size, in N-Triples with their labels kept, are parsed in parallel slices. */
-    static final long SLICED_PARSE_BYTES = 8L << 20;
-
-    static Graph read(List<FileSpec> files, int threads) throws Exception {
+    static Graph read(List<FileSpec> files, int threads, long sliceBytes) throws Exception {
         Graph graph = GraphFactory.createDefaultGraph();
         for (FileSpec file : files) {
             Path path = Path.of(file.path);
             Lang lang = RDFLanguages.filenameToLang(file.path, Lang.TURTLE);
             try {
-                if (threads > 1 && file.keepLabels && lang.equals(Lang.NTRIPLES) && Files.size(path) > SLICED_PARSE_BYTES) {
+                if (threads > 1 && file.keepLabels && lang.equals(Lang.NTRIPLES) && Files.size(path) > sliceBytes) {
                     readSliced(path, threads, graph);
                 } else {
                     parser(file.keepLabels).source(path).lang(lang).parse(graph);
@@ -250,11 +248,11 @@ public class TiersLieuxShacl {
         }
     }
 
-    static void run(Job job, int threads) throws Exception {
+    static void run(Job job, int threads, long sliceBytes) throws Exception {
         long started = System.nanoTime();
         long cpuStarted = cpuNanos();
-        Model dataModel = ModelFactory.createModelForGraph(read(job.data, threads));
-        Model shapesModel = ValidationUtil.ensureToshTriplesExist(ModelFactory.createModelForGraph(read(job.shapes, 1)));
+        Model dataModel = ModelFactory.createModelForGraph(read(job.data, threads, sliceBytes));
+        Model shapesModel = ValidationUtil.ensureToshTriplesExist(ModelFactory.createModelForGraph(read(job.shapes, 1, sliceBytes)));
         SHACLFunctions.registerFunctions(shapesModel);
         long parsed = System.nanoTime();
         long cpuParsed = cpuNanos();
