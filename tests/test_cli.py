@@ -230,3 +230,20 @@ def test_build_without_validation_still_names_a_malformed_file_and_publishes_not
     assert error.value.path.name == "broken.ttl"
     assert not (tmp_path / "b" / "current").exists()
     assert [p.name for p in (tmp_path / "b" / "releases").iterdir()] == []
+
+
+@pytest.mark.slow
+def test_build_with_the_fast_engine_refuses_the_same_graph(runner, mini_repo, tmp_path):
+    (mini_repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    result = runner.invoke(main, [str(a) for a in build_args(mini_repo, tmp_path / "b")] + ["--engine", "fast"])
+    assert result.exit_code == 1, result.output
+    assert "place:sans-nom\n  Violation [rdfs:label]: A third place must have a name." in result.output
+
+
+@pytest.mark.slow
+def test_validate_with_the_fast_engine_agrees_with_pyshacl(runner, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(MINI_BAD_DATA, encoding="utf-8")
+    reports = [runner.invoke(main, ["validate", "--engine", engine, str(bad)]) for engine in ("pyshacl", "fast")]
+    assert [r.exit_code for r in reports] == [1, 1]
+    assert reports[0].output == reports[1].output
