@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create the virtual environment and install the project (done by every target)
 
-system-deps: ## Install the Debian packages the browser tests need (chromium), when missing
+system-deps: ## Install the Debian packages the tests need (chromium, a JDK), when missing
 	@bash scripts/install-system-deps.sh
 
 build: setup ## Build the dataset, dumps and store into build/ (refuses a graph that does not conform)
