@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .options import engine_option
+
 from ..build import BuildLayout, BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
@@ -19,13 +21,7 @@ from ..validation import format_report
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True, help="Language of the validation report.")
 @click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=ONTOLOGY_DIR, show_default=True)
 @click.option("--shapes-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=SHAPES_DIR, show_default=True)
-@click.option(
-    "--engine",
-    type=click.Choice(["pyshacl", "fast"]),
-    default="pyshacl",
-    show_default=True,
-    help="SHACL engine: pySHACL (the reference) or TopQuadrant's (same results, faster on big graphs; needs a JDK).",
-)
+@engine_option
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=DATA_DIR, show_default=True)
 def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path, shapes_dir: Path, engine: str, data_dir: Path) -> None:
     """Merge ontology, vocabularies and data into one dataset (one named graph per source),

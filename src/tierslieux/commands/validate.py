@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .options import engine_option
+
 from ..rdfio import RDFSyntaxError
 from ..sources import all_source_files
 from ..validation import format_report, load_graph, validate_graph
@@ -23,13 +25,7 @@ from ..validation import format_report, load_graph, validate_graph
     show_default=True,
     help="A readable report, or the SHACL report graph.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["pyshacl", "fast"]),
-    default="pyshacl",
-    show_default=True,
-    help="SHACL engine: pySHACL (the reference) or TopQuadrant's (same results, faster on big graphs; needs a JDK).",
-)
+@engine_option
 def validate(paths: tuple[Path, ...], lang: str, output_format: str, engine: str) -> None:
     """Validate PATHS (default: the whole graph) with pySHACL.
 
