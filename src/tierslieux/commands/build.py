@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from .options import engine_option
-
 from ..build import BuildLayout, BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
 from ..validation import format_report
+from .options import engine_option
 
 
 @click.command("build")

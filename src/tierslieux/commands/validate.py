@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from .options import engine_option
-
 from ..rdfio import RDFSyntaxError
 from ..sources import all_source_files
 from ..validation import format_report, load_graph, validate_graph
+from .options import engine_option
 
 
 @click.command("validate")
