@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--build-timeout", type=float, default=3600.0, help="seconds a build may take")
     parser.add_argument("--validation-timeout", type=float, default=300.0, help="seconds one validation engine may take")
     parser.add_argument("--render", type=Path, metavar="RESULTS_JSON", help="measure nothing: write --out again from a results.json")
+    parser.add_argument("--merge", type=Path, metavar="RESULTS_JSON", help="re-measure the given datasets into an earlier results.json (same settings), keeping its others")
     parser.add_argument("--reuse-build", action="store_true", help="to debug the harness: serve an existing build instead of building (build and validation are then not measured)")
     parser.add_argument("--targets", default=",".join(report.TARGETS), help="servers to measure (this service is always measured)")
     args = parser.parse_args(argv)
@@ -163,6 +164,8 @@ def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: c
     logs.mkdir(parents=True, exist_ok=True)
     result: dict = {"key": dataset.key, "label": dataset.label, "places": dataset.places, "seed": dataset.seed, "errors": [], "targets": {}, "servers": {}, "memory": {}}
     result["queries"] = [q.name for q in queries]
+    result["measured_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    result["load_average"] = {"start": machine.load_average()}
     say(f"[{dataset.key}] preparing data")
     try:
         data_dir, result["data"] = datasets.prepare_data(dataset, args.cache, logs / "generate.log")
@@ -181,7 +184,8 @@ def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: c
         if not measure_build(result, data_dir, build_dir, args, logs / "build.log"):
             result["errors"].append(f"build: {result['build']['error']}; nothing to serve")
             return result
-        say(f"[{dataset.key}] {result['triples']:,} triples built in {result['build']['seconds']:.1f} s")
+        build = result["build"]
+        say(f"[{dataset.key}] {result['triples']:,} triples built in {build.get('seconds', build.get('seconds_without_validation')):.1f} s")
     dump = build_dir / "current" / "dumps" / "tiers-lieux.nq"
     say(f"[{dataset.key}] tierslieux serve")
     measure_ours(result, build_dir, queries, settings, args, logs)
@@ -213,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         from tierslieux.rdfio import write_atomically
 
-        write_atomically(args.out, report.render(json.loads(args.render.read_text(encoding="utf-8"))))
+        write_atomically(args.out, report.render(json.loads(args.render.read_text(encoding="utf-8")), observations(args.out)))
         say(f"wrote {args.out} from {args.render}")
         return 0
     started = time.perf_counter()
@@ -242,12 +246,37 @@ def main(argv: list[str] | None = None) -> int:
         },
         "datasets": [],
     }
+    if args.merge:
+        results = merged(json.loads(args.merge.read_text(encoding="utf-8")), results)
+    run_entry = {"command": results["command"] if not args.merge else "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "datasets": [d.key for d in wanted]}
+    results.setdefault("runs", []).append(run_entry)
     for dataset in wanted:
-        results["datasets"].append(run_dataset(dataset, args, settings, queries))
+        measured = run_dataset(dataset, args, settings, queries)
+        measured["load_average"]["end"] = machine.load_average()
+        results["datasets"] = [d for d in results["datasets"] if d["key"] != measured["key"]] + [measured]
+        run_entry["seconds"] = time.perf_counter() - started
         write(results, args.out, started)  # a partial report survives an interrupted run
+    run_entry["seconds"] = time.perf_counter() - started
     write(results, args.out, started)
     say(f"wrote {args.out}")
     return 0
+
+
+def merged(earlier: dict, now: dict) -> dict:
+    """Return ``earlier`` (an earlier results.json) ready to take this run's datasets in place of its own of the same name.
+
+    The settings must be the same, so that every table compares like with like.
+    """
+    if earlier["settings"] != now["settings"]:
+        raise SystemExit(f"error: --merge: the earlier run's settings {earlier['settings']} differ from this run's {now['settings']}")
+    earlier.setdefault("runs", [{"command": earlier["command"], "date": earlier["date"], "seconds": earlier["seconds"], "datasets": [d["key"] for d in earlier["datasets"]]}])
+    return earlier
+
+
+def observations(out: Path) -> str:
+    """Return the hand-written ``observations.md`` beside ``out`` (empty when there is none)."""
+    path = out.with_name("observations.md")
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def write(results: dict, out: Path, started: float) -> None:
@@ -258,7 +287,7 @@ def write(results: dict, out: Path, started: float) -> None:
     results["load_average_end"] = machine.load_average()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(out.with_name("results.json"), json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    write_atomically(out, report.render(results))
+    write_atomically(out, report.render(results, observations(out)))
 
 
 if __name__ == "__main__":

@@ -97,33 +97,49 @@ def measure(
     settings: Settings,
     cap_seconds: float | None = None,
 ) -> TargetRun:
-    """Measure every query of ``queries`` on ``server``; stop starting new queries once ``cap_seconds`` have passed."""
+    """Measure every query of ``queries`` on ``server``; start nothing new once ``cap_seconds`` have passed.
+
+    First every query's warm-up, then the load cells, cheapest warm-up first:
+    under a time cap, what is left out is the slowest queries' cells, while
+    their warm-up (one request) is still known.
+    """
     run = TargetRun(server.name)
     started = time.perf_counter()
-    dead: str | None = None
-    for query in queries:
-        if dead:
-            run.queries[query.name] = {"skipped": f"not run: {dead}"}
-            continue
+    state: dict[str, str | None] = {"dead": None}
+
+    def stopped() -> str | None:
+        if state["dead"]:
+            return f"not run: {state['dead']}"
         if cap_seconds is not None and time.perf_counter() - started > cap_seconds:
-            run.queries[query.name] = {"skipped": f"not run: the {cap_seconds:.0f} s time cap for {server.name} on this dataset was reached"}
+            return f"not run: the {cap_seconds:.0f} s time cap for {server.name} on this dataset was reached"
+        return None
+
+    for query in queries:
+        reason = stopped()
+        if reason:
+            run.queries[query.name] = {"skipped": reason}
             continue
-        request = request_for(query)
-        warm = send_once(HOST, server.port, request, timeout=settings.request_timeout)
+        warm = send_once(HOST, server.port, request_for(query), timeout=settings.request_timeout)
         entry: dict = {"warmup": {"status": warm.status, "seconds": round(warm.seconds, 4), "rows": result_rows(warm.body) if _ok(warm.status) else None}}
+        run.queries[query.name] = entry
         if not _ok(warm.status):
             detail = warm.body[:300].decode("utf-8", errors="replace").strip()
             entry["skipped"] = f"warm-up answered {warm.status} after {warm.seconds:.1f} s" + (f": {detail}" if detail else "")
-            run.queries[query.name] = entry
             if warm.status == "timeout":
-                dead = _recover(server, settings, run)
+                state["dead"] = _recover(server, settings, run)
+    warmed = [q for q in queries if "skipped" not in run.queries[q.name]]
+    for query in sorted(warmed, key=lambda q: run.queries[q.name]["warmup"]["seconds"]):
+        entry = run.queries[query.name]
+        reason = stopped()
+        if reason:
+            entry["skipped"] = reason.replace("not run:", "load cells not run:")
             continue
         entry["cells"] = {}
         for concurrency in settings.concurrencies:
             cell = run_cell(
                 HOST,
                 server.port,
-                request,
+                request_for(query),
                 concurrency=concurrency,
                 max_requests=settings.max_requests,
                 time_budget=settings.time_budget,
@@ -131,10 +147,9 @@ def measure(
             )
             entry["cells"][str(concurrency)] = cell.as_dict()
             if "timeout" in cell.failures:
-                dead = _recover(server, settings, run)
-                if dead:
+                state["dead"] = _recover(server, settings, run)
+                if state["dead"]:
                     break
-        run.queries[query.name] = entry
     return run
 
 
