@@ -247,3 +247,13 @@ def test_validate_with_the_fast_engine_agrees_with_pyshacl(runner, tmp_path):
     reports = [runner.invoke(main, ["validate", "--engine", engine, str(bad)]) for engine in ("pyshacl", "fast")]
     assert [r.exit_code for r in reports] == [1, 1]
     assert reports[0].output == reports[1].output
+
+
+@pytest.mark.parametrize("name", sorted(__import__("tierslieux.cli", fromlist=["COMMANDS"]).COMMANDS))
+def test_every_registered_command_imports_and_has_help(runner, name):
+    from tierslieux.cli import SHORT_HELP
+
+    assert SHORT_HELP.get(name), f"{name} has no short help"
+    result = runner.invoke(main, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: main {name} ")
