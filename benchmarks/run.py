@@ -1,13 +1,14 @@
 """``make bench``: measure this service against Oxigraph server and rdflib-endpoint; write ``benchmarks/RESULTS.md``.
 
-For each dataset (the repository's graph, generated graphs of N places) it
-builds the graph with ``tierslieux build`` (timed, validation apart), times
-pySHACL and the fast validation path, measures the service's cold start, runs
-every named query at each concurrency against the three servers one after
-the other, reads the workers' memory, and writes the report and the raw
-numbers (``results.json``). Generated graphs, builds and stores live in
-``.cache/bench/`` (outside git). ``--smoke`` runs a tiny, fast version that the
-tests use so that the harness cannot rot.
+For each dataset (the repository's graph, generated graphs of N places or
+of about N triples) it times pySHACL and the fast validation path, builds
+the graph twice (store and dumps alone, then ``tierslieux build --engine
+fast`` as a user runs it), measures the service's cold start, runs every
+named query at each concurrency against the three servers one after the
+other, reads the workers' memory, and writes the report and the raw numbers
+(``results.json``). Generated graphs, builds and stores live in
+``.cache/bench/`` (outside git). ``--smoke`` runs a tiny, fast version that
+the tests use so that the harness cannot rot.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ sys.path.insert(0, str(HERE))
 
 from harness import compare, datasets, machine, report, servers  # noqa: E402
 
-FULL_DATASETS = "real,10000,100000"
+FULL_DATASETS = "real,0.1M,1M"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Return the command line's options; ``--smoke`` changes the defaults of those not given."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny and fast: 30 generated places, 3 requests per cell")
-    parser.add_argument("--datasets", help=f"comma-separated: 'real' and/or numbers of places to generate (default {FULL_DATASETS}; smoke: 30)")
+    parser.add_argument("--datasets", help=f"comma-separated: 'real', numbers of places to generate (10000), or sizes in triples (0.1M, 250k) (default {FULL_DATASETS}; smoke: 30)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench", help="folder for generated graphs, builds, stores, logs")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the Markdown report (results.json is written beside it)")
@@ -43,10 +44,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-budget", type=float, help="seconds per cell after which no request is started (default 5; smoke 0.5)")
     parser.add_argument("--request-timeout", type=float, default=60.0, help="seconds before a request counts as timed out")
     parser.add_argument("--cold-start-repeats", type=int, help="cold starts measured per dataset (default 3; smoke 1)")
-    parser.add_argument("--rdflib-cap", type=float, default=480.0, help="seconds after which no new query is sent to rdflib-endpoint on a dataset")
-    parser.add_argument("--rdflib-start-timeout", type=float, default=900.0, help="seconds rdflib-endpoint may take to load a dataset")
-    parser.add_argument("--build-timeout", type=float, default=3600.0, help="seconds a build may take")
-    parser.add_argument("--validation-timeout", type=float, default=300.0, help="seconds one validation engine may take")
+    parser.add_argument("--rdflib-cap", type=float, help="seconds after which no new query is sent to rdflib-endpoint on a dataset (default 240; smoke 60)")
+    parser.add_argument("--rdflib-start-timeout", type=float, default=600.0, help="seconds rdflib-endpoint may take to load a dataset")
+    parser.add_argument("--build-timeout", type=float, default=1800.0, help="seconds one build may take")
+    parser.add_argument("--build-engine", default="fast", help="SHACL engine of the validated build (`tierslieux build --engine`)")
+    parser.add_argument("--validation-timeout", type=float, help="seconds one validation engine may take (default 240; smoke 120)")
+    parser.add_argument("--max-minutes", type=float, help="run budget: once spent, pySHACL and rdflib-endpoint are no longer measured (default 55; 0: none)")
     parser.add_argument("--render", type=Path, metavar="RESULTS_JSON", help="measure nothing: write --out again from a results.json")
     parser.add_argument("--merge", type=Path, metavar="RESULTS_JSON", help="re-measure the given datasets into an earlier results.json (same settings), keeping its others")
     parser.add_argument("--reuse-build", action="store_true", help="to debug the harness: serve an existing build instead of building (build and validation are then not measured)")
@@ -57,61 +60,62 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.requests = args.requests or (3 if smoke else 200)
     args.time_budget = args.time_budget or (0.5 if smoke else 5.0)
     args.cold_start_repeats = args.cold_start_repeats or (1 if smoke else 3)
+    args.rdflib_cap = args.rdflib_cap if args.rdflib_cap is not None else (60.0 if smoke else 240.0)
+    args.validation_timeout = args.validation_timeout or (120.0 if smoke else 240.0)
+    args.max_minutes = args.max_minutes if args.max_minutes is not None else 55.0
     return args
 
 
-def build_validates_with_pyshacl() -> bool:
-    """True when ``tierslieux build`` validates with pySHACL (it has not taken up the fast engine)."""
-    import tierslieux.build as build
-
-    return not any(hasattr(build, name) for name in ("validate_fast", "fastvalidation"))
-
-
 def measure_build(result: dict, data_dir: Path, out_root: Path, args: argparse.Namespace, log: Path) -> bool:
-    """Build ``data_dir`` into ``out_root`` and put the timings in ``result``; False when the build failed.
+    """Build ``data_dir`` into ``out_root`` twice and put both timings in ``result["build"]``; False when nothing can be served.
 
-    When pySHACL ran past its time limit on this graph and the build
-    validates with pySHACL, the build cannot finish sooner: it
-    is then run without validation, to have a store to serve, and its rate
-    with validation is reported as an upper bound.
+    ``store_and_dumps``: ``build_release(..., validate=False)``, the store and
+    dumps alone. ``validated``: ``tierslieux build --engine ENGINE`` run as a user
+    runs it (a subprocess, timed from outside). Either may fail: it is then
+    recorded with its reason and log, and the other still counts.
     """
-    reference = result["validation"]["reference"]
-    hopeless = "ran past" in reference.get("error", "") and build_validates_with_pyshacl()
-    try:
-        build = datasets.timed_build(data_dir, out_root, log, args.build_timeout, validate=not hopeless)
-    except datasets.StepFailed as error:
-        result["build"] = {"error": str(error)}
+    engine = args.build_engine
+    builds: dict = {}
+    for key, step in (
+        ("store_and_dumps", lambda: datasets.build_without_validation(data_dir, out_root, log, args.build_timeout)),
+        ("validated", lambda: datasets.build_as_a_user(data_dir, out_root, engine, log, args.build_timeout)),
+    ):
+        try:
+            measured = step()
+            builds[key] = {**measured, "rate": measured["triples"] / measured["seconds"]}
+        except datasets.StepFailed as error:
+            builds[key] = {"error": str(error)}
+    builds["validated"]["engine"] = engine
+    result["build"] = builds
+    triples = next((b["triples"] for b in (builds["validated"], builds["store_and_dumps"]) if b.get("triples")), None)
+    if triples is None:
         return False
-    if hopeless:
-        result["triples"] = build["triples"]
-        bound = build["seconds"] + args.validation_timeout
-        result["build"] = {
-            "error": f"not run with its validation: pySHACL alone ran past {args.validation_timeout:.0f} s on this graph; "
-            f"without validation the build took {build['seconds']:.1f} s, so with it more than {bound:.0f} s",
-            "triples": build["triples"],
-            "seconds_without_validation": build["seconds"],
-            "phases": build["phases"],
-            "rate_without_validation": build["triples"] / build["seconds"],
-            "rate_upper_bound": build["triples"] / bound,
-        }
-        return True
-    phases = build["phases"]
-    validating = phases.get("validation", 0.0) + phases.get("parse for validation", 0.0)
-    result["triples"] = build["triples"]
-    result["build"] = {
-        "triples": build["triples"],
-        "seconds": build["seconds"],
-        "rate": build["triples"] / build["seconds"],
-        "phases": phases,
-        "rate_without_validation": build["triples"] / (build["seconds"] - validating) if build["seconds"] > validating else None,
-    }
-    return True
+    result["triples"] = triples
+    return (out_root / "current" / "manifest.json").is_file()
+
+
+def budget_spent(args: argparse.Namespace) -> str | None:
+    """Return why an optional step is not run when the run's time budget (``--max-minutes``) is spent, else None."""
+    if args.deadline is not None and time.monotonic() >= args.deadline:
+        return f"not measured (budget): the run's {args.max_minutes:g}-minute budget was spent"
+    return None
+
+
+def rdflib_cap(args: argparse.Namespace) -> float:
+    """Return the seconds rdflib-endpoint may get on this dataset: ``--rdflib-cap``, less when the run's budget runs out sooner."""
+    if args.deadline is None:
+        return args.rdflib_cap
+    return max(0.0, min(args.rdflib_cap, args.deadline - time.monotonic()))
 
 
 def measure_validation(result: dict, data_dir: Path, args: argparse.Namespace, log: Path) -> None:
-    """Time pySHACL and the fast path on ``data_dir``; a failure or a timeout is recorded as such."""
+    """Time pySHACL and the fast path on ``data_dir``; a failure, a timeout or a spent budget is recorded as such."""
     result["validation"] = {}
     for engine in ("reference", "fast"):
+        spent = budget_spent(args) if engine == "reference" else None
+        if spent:
+            result["validation"][engine] = {"error": spent}
+            continue
         try:
             result["validation"][engine] = datasets.timed_validation(engine, data_dir, log, args.validation_timeout)
         except datasets.StepFailed as error:
@@ -182,10 +186,11 @@ def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: c
         measure_validation(result, data_dir, args, logs / "validation.log")
         say(f"[{dataset.key}] building {data_dir}")
         if not measure_build(result, data_dir, build_dir, args, logs / "build.log"):
-            result["errors"].append(f"build: {result['build']['error']}; nothing to serve")
+            failures = "; ".join(f"{k}: {b['error']}" for k, b in result["build"].items() if isinstance(b, dict) and b.get("error"))
+            result["errors"].append(f"build failed, nothing to serve ({failures})")
+            say(f"[{dataset.key}] build failed: {failures}")
             return result
-        build = result["build"]
-        say(f"[{dataset.key}] {result['triples']:,} triples built in {build.get('seconds', build.get('seconds_without_validation')):.1f} s")
+        say(f"[{dataset.key}] {result['triples']:,} triples; " + report.build_summary(result["build"]))
     dump = build_dir / "current" / "dumps" / "tiers-lieux.nq"
     say(f"[{dataset.key}] tierslieux serve")
     measure_ours(result, build_dir, queries, settings, args, logs)
@@ -200,10 +205,26 @@ def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: c
         except Exception as error:  # noqa: BLE001 - recorded in the report, the run goes on
             result["errors"].append(f"oxigraph load: {error}")
     if report.RDFLIB in wanted:
+        spent = budget_spent(args)
+        if spent:
+            say(f"[{dataset.key}] rdflib-endpoint {spent}")
+            result.setdefault("targets_error", {})[report.RDFLIB] = spent
+            return result
         say(f"[{dataset.key}] rdflib-endpoint")
         server = servers.rdflib_endpoint(dump, servers.free_port(), logs / "rdflib-endpoint.log")
-        measure_other(result, server, queries, settings, args.rdflib_start_timeout, args.rdflib_cap)
+        measure_other(result, server, queries, settings, args.rdflib_start_timeout, rdflib_cap(args))
     return result
+
+
+def parse_datasets(args: argparse.Namespace) -> list[datasets.Dataset]:
+    """Return the datasets of ``--datasets``; sizes in triples (``1M``) are turned into places by calibrating the generator."""
+    texts = [text.strip() for text in args.datasets.split(",") if text.strip()]
+    if not texts:
+        raise ValueError("--datasets names no dataset")
+    calibration = None
+    if any(datasets.triples_asked(text) is not None for text in texts):
+        calibration = datasets.calibrate(args.seed, args.cache)
+    return [datasets.parse_dataset(text, args.seed, calibration) for text in texts]
 
 
 def say(message: str) -> None:
@@ -221,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"wrote {args.out} from {args.render}")
         return 0
     started = time.perf_counter()
+    args.deadline = time.monotonic() + args.max_minutes * 60 if args.max_minutes else None
     try:
-        wanted = [datasets.parse_dataset(text.strip(), args.seed) for text in args.datasets.split(",") if text.strip()]
+        wanted = parse_datasets(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -243,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "cold_start_repeats": args.cold_start_repeats,
             "rdflib_cap_seconds": args.rdflib_cap,
+            "rdflib_start_timeout": args.rdflib_start_timeout,
+            "validation_timeout": args.validation_timeout,
+            "build_engine": args.build_engine,
+            "max_minutes": args.max_minutes,
         },
         "datasets": [],
     }
