@@ -43,7 +43,7 @@ serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)
 test: setup system-deps ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint; writes benchmarks/RESULTS.md (takes long)
+bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
