@@ -81,7 +81,7 @@ def test_workers_share_the_read_only_store(live_server, built):
         answers = list(pool.map(lambda _: get_json(f"{live_server.endpoint}?query={query}"), range(24)))
     counts = {int(a["results"]["bindings"][0]["n"]["value"]) for a in answers}
     assert counts == {sum(built.manifest()["graphs"].values())}
-    assert "Using worker: sync" in live_server.log()
+    assert "Using worker: gthread" in live_server.log()
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..paths import default_build_dir
+from ..service.gunicorn_settings import DEFAULT_THREADS
 
 #: Exit code when there is no usable store (missing or damaged).
 EXIT_NO_STORE = 3
@@ -61,6 +62,9 @@ def check_remote_store(store_url: str, union: str) -> int:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each opens the store read-only).")
 @click.option(
+    "--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64), help="Requests each worker handles at once (a query process each)."
+)
+@click.option(
     "--build-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
@@ -86,6 +90,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    threads: int,
     build_dir: Path | None,
     query_timeout: float | None,
     store_url: str | None,
@@ -132,7 +137,7 @@ def serve(
         """gunicorn running the service's Flask application, configured from the command line."""
 
         def load_config(self) -> None:
-            for key, value in gunicorn_settings(host, port, workers, timeout).items():
+            for key, value in gunicorn_settings(host, port, workers, timeout, threads).items():
                 self.cfg.set(key, value)
 
         def load(self):  # called in each worker, after the fork
@@ -140,5 +145,5 @@ def serve(
 
     shown_host = f"[{host}]" if ":" in host else host
     source = store_url or store_dir
-    click.echo(f"Serving {quads} triples from {source} on http://{shown_host}:{port}/ (SPARQL endpoint: /sparql) with {workers} worker(s)", err=True)
+    click.echo(f"Serving {quads} triples from {source} on http://{shown_host}:{port}/ (SPARQL endpoint: /sparql) with {workers} worker(s) of {threads} thread(s)", err=True)
     Server().run()

@@ -13,18 +13,25 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float) -> dict:
+#: Requests one worker handles at once (threads); each query runs in one of the worker's query processes.
+DEFAULT_THREADS = 4
+
+
+def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, threads: int = DEFAULT_THREADS) -> dict:
     """Return the gunicorn settings for the service.
 
-    Sync workers (one request at a time each) so that gunicorn's worker
-    timeout is a hard stop for a query the engine cannot interrupt: the
-    service answers 503 itself at ``query_timeout``, and a worker stuck past
-    ``query_timeout + HARD_TIMEOUT_MARGIN`` is killed and replaced.
+    Threaded workers (``gthread``): a thread waits while a query process
+    computes, so one worker serves several clients at once, and connections
+    are kept alive between requests. Queries are stopped at ``query_timeout``
+    by killing their query process (``tierslieux.query_runner``); gunicorn's
+    worker timeout, ``query_timeout + HARD_TIMEOUT_MARGIN``, remains as a
+    last resort for a worker that stops answering altogether.
     """
     return {
         "bind": [bind_address(host, port)],
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread",
+        "threads": threads,
         "timeout": int(query_timeout) + HARD_TIMEOUT_MARGIN,
         "graceful_timeout": 10,
         "keepalive": 5,

@@ -49,8 +49,16 @@ _LIST_PAGE = """{% extends "base.html" %}
 
 
 def _queries() -> dict[str, NamedQuery]:
-    """The named queries of the configured folder (``QUERIES_DIR``, by default the repository's queries/)."""
-    return load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
+    """The named queries of the configured folder (``QUERIES_DIR``, by default the repository's queries/).
+
+    They are read once per worker process (reading and parsing the files on
+    every request cost more than running a small query): a changed query file
+    is served after the service restarts, like a changed release of the code.
+    """
+    extensions = current_app.extensions
+    if "tierslieux.named_queries" not in extensions:
+        extensions["tierslieux.named_queries"] = load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
+    return extensions["tierslieux.named_queries"]
 
 
 def _error(status: int, message: str) -> Response:
@@ -117,7 +125,9 @@ def run(name: str) -> Response:
         return _error(406, str(error))
     config = current_app.config
     try:
-        outcome = current_store().query(inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"])
+        outcome = current_store().query(
+            inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=int(config["MAX_RESULT_ROWS"])
+        )
         if outcome.kind == "graph":
             return _error(500, f"The named query {name!r} is not a SELECT or ASK query.")
         body, rows = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))

@@ -7,6 +7,7 @@ queries it in the worker itself (no hard stop: for measurements).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class StoreRegistry:
         self._lock = threading.Lock()
         self._store: Store | None = fixed_store
         self._target: Path | None = None
+        self._link: str | None = None
         self._caches: dict[str, dict[str, Any]] = {}
 
     @property
@@ -47,8 +49,12 @@ class StoreRegistry:
         """Return the store to query, opening the newly published release if ``current`` moved."""
         if self._fixed is not None:
             return self._fixed
-        target = self.store_dir.resolve()
+        link = self._current_link()
         with self._lock:
+            if self._store is not None and link is not None and link == self._link:
+                return self._store
+            target = self.store_dir.resolve()
+            self._link = link
             if self._store is None or target != self._target:
                 replaced = self._store
                 self._store = self._open()
@@ -57,6 +63,13 @@ class StoreRegistry:
                 if replaced is not None:
                     replaced.close()  # its query processes end once their answers are read
             return self._store
+
+    def _current_link(self) -> str | None:
+        """Where ``BUILD_DIR/current`` points (one system call, on every request); None when it is not a symlink."""
+        try:
+            return os.readlink(self.build_dir / "current")
+        except OSError:
+            return None
 
     def _open(self) -> Store:
         if self.processes <= 0:

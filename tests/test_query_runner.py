@@ -1,0 +1,133 @@
+"""The query processes' answers: rows written by pyoxigraph's TSV serialiser come back term for term, and stop at the cap.
+
+A small store with awkward terms (tabs, newlines, quotes, non-ASCII text,
+language tags, datatypes, blank nodes, unbound variables) is queried through
+real query processes (:class:`tierslieux.query_runner.IsolatedStore`) and
+compared with the same query run by pyoxigraph in this process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tierslieux.query_runner import CHUNK_BYTES, IsolatedStore
+from tierslieux.service.results import TooManyResults, render
+from tierslieux.service.results import SOLUTION_FORMATS
+
+EX = "https://example.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+GRAPH = ox.NamedNode(EX + "graph")
+
+AWKWARD = [
+    ox.Literal("tab\there, newline\nthere, quote \" and backslash \\"),
+    ox.Literal("Tiers-lieu « La Coroutine », Saint-Étienne-du-Rouvray", language="fr"),
+    ox.Literal("Third place", language="en-GB"),
+    ox.Literal("042", datatype=ox.NamedNode(XSD + "integer")),
+    ox.Literal("not a number", datatype=ox.NamedNode(XSD + "integer")),
+    ox.Literal("2019-09-01", datatype=ox.NamedNode(XSD + "date")),
+    ox.Literal("POINT(1.08 49.38)", datatype=ox.NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")),
+    ox.BlankNode("b0"),
+    ox.NamedNode(EX + "place/caf%C3%A9?x=1#frag"),
+    ox.Literal("emoji 🌱 and zero-width\u200bjoiner"),
+]
+#: Rows enough to span several messages of CHUNK_BYTES.
+MANY = 3 * CHUNK_BYTES // 40
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory) -> Path:
+    """An on-disk Oxigraph store: the awkward terms, and MANY plain rows."""
+    folder = tmp_path_factory.mktemp("runner") / "store"
+    store = ox.Store(str(folder))
+    subject = ox.NamedNode(EX + "s")
+    for index, term in enumerate(AWKWARD):
+        store.add(ox.Quad(subject, ox.NamedNode(f"{EX}p{index:02d}"), term, GRAPH))
+    store.bulk_extend(ox.Quad(ox.NamedNode(f"{EX}row/{i}"), ox.NamedNode(EX + "n"), ox.Literal(i), GRAPH) for i in range(MANY))
+    store.flush()
+    del store
+    return folder
+
+
+@pytest.fixture(scope="module")
+def isolated(store_dir):
+    """Query processes on the store (closed after the module)."""
+    store = IsolatedStore.open(store_dir, processes=2, default_timeout=60)
+    yield store
+    store.close()
+
+
+def direct(store_dir: Path, sparql: str) -> list[tuple]:
+    """The rows of ``sparql`` as pyoxigraph gives them in this process."""
+    store = ox.Store.read_only(str(store_dir))
+    result = store.query(sparql, use_default_graph_as_union=True)
+    width = len(result.variables)
+    return [tuple(row[i] for i in range(width)) for row in result]
+
+
+def through_processes(isolated: IsolatedStore, sparql: str, max_rows: int | None = None) -> list[tuple]:
+    """The rows of ``sparql`` read from a query process."""
+    outcome = isolated.query(sparql, max_rows=max_rows)
+    width = len(outcome.variables)
+    return [tuple(row[i] for i in range(width)) for row in outcome.rows]
+
+
+AWKWARD_QUERY = f"SELECT ?p ?o ?missing WHERE {{ <{EX}s> ?p ?o OPTIONAL {{ ?o <{EX}nothing> ?missing }} }} ORDER BY ?p"
+
+
+def test_awkward_terms_come_back_term_for_term(store_dir, isolated):
+    """Every awkward term, and the unbound variable, crosses the process boundary unchanged."""
+    expected = direct(store_dir, AWKWARD_QUERY)
+    assert len(expected) == len(AWKWARD)
+    got = through_processes(isolated, AWKWARD_QUERY)
+    assert got == expected
+    assert [row[2] for row in got] == [None] * len(AWKWARD)
+
+
+def test_awkward_terms_render_like_the_engine_does(store_dir, isolated):
+    """The service's SPARQL JSON of the answer equals pyoxigraph's own serialisation of it."""
+    json_format = SOLUTION_FORMATS[0]
+    body, count = render(isolated.query(AWKWARD_QUERY), json_format, max_rows=100)
+    store = ox.Store.read_only(str(store_dir))
+    reference = store.query(AWKWARD_QUERY, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+    assert count == len(AWKWARD)
+    assert body == reference
+
+
+def test_many_rows_arrive_in_several_chunks_in_order(store_dir, isolated):
+    """An answer bigger than one message arrives whole and in the engine's order."""
+    sparql = f"SELECT ?s ?n WHERE {{ ?s <{EX}n> ?n }} ORDER BY ?n"
+    got = through_processes(isolated, sparql)
+    assert len(got) == MANY
+    assert got == direct(store_dir, sparql)
+
+
+@pytest.mark.parametrize("max_rows", [0, 1, 7, MANY - 1])
+def test_query_process_stops_one_row_past_the_cap(isolated, max_rows):
+    """With ``max_rows`` the process sends exactly ``max_rows + 1`` rows: enough to see the limit is passed."""
+    got = through_processes(isolated, f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }}", max_rows=max_rows)
+    assert len(got) == max_rows + 1
+
+
+def test_answer_at_the_cap_is_complete(isolated):
+    """An answer of exactly ``max_rows`` rows is not cut."""
+    got = through_processes(isolated, f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }} LIMIT 5", max_rows=5)
+    assert len(got) == 5
+
+
+def test_render_refuses_an_answer_over_the_cap(isolated):
+    """The service's renderer sees the extra row and refuses the answer (HTTP 422 upstream)."""
+    with pytest.raises(TooManyResults) as raised:
+        render(isolated.query(f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }}", max_rows=10), SOLUTION_FORMATS[0], max_rows=10)
+    assert raised.value.limit == 10
+
+
+def test_the_process_serves_the_next_query_after_a_capped_one(isolated):
+    """Stopping at the cap leaves the query process usable: its pool keeps it and it answers again."""
+    through_processes(isolated, f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }}", max_rows=2)
+    before = set(isolated.pool.pids())
+    assert before
+    assert len(through_processes(isolated, AWKWARD_QUERY)) == len(AWKWARD)
+    assert set(isolated.pool.pids()) & before
