@@ -7,13 +7,13 @@ failed build leaves the current release untouched.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,23 +21,21 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from . import __version__
-from .namespaces import PREFIXES, bind_prefixes
+from .namespaces import bind_prefixes
 from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
-from .rdfio import RDFSyntaxError, parse_file
+from .rdfio import parse_file
+from .release_dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
 from .sources import SourceFile, all_source_files, sources_digest
-from .validation import ValidationOutcome, load_graph, load_shapes, validate_graph
+from .validation import ValidationOutcome
+from .validation_process import ValidationJob
 
-DUMP_BASENAME = "tiers-lieux"
-#: dump file suffix -> (pyoxigraph format, whether the file holds the whole dataset with its named graphs)
-DUMP_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
-    "trig": (ox.RdfFormat.TRIG, True),
-    "nq": (ox.RdfFormat.N_QUADS, True),
-    "ttl": (ox.RdfFormat.TURTLE, False),
-    "nt": (ox.RdfFormat.N_TRIPLES, False),
-    "jsonld": (ox.RdfFormat.JSON_LD, False),
-    "rdf": (ox.RdfFormat.RDF_XML, False),
-}
 KEPT_RELEASES = 3
+#: ``--engine auto`` validates sources of this many bytes or more with the fast engine (about 150,000 triples of Turtle)
+AUTO_FAST_FROM_BYTES = 8_000_000
+#: validate in a child process while the store and dumps are written (docs/scale.md has the measurements)
+CONCURRENT_VALIDATION = True
+#: compact the on-disk store after loading it
+OPTIMIZE_STORE = True
 
 
 class BuildRefused(Exception):
@@ -97,19 +95,14 @@ class BuildResult:
     outcome: ValidationOutcome | None
     seconds: float
     skipped: bool = False
+    #: seconds by phase: parse, dumps, store (in this process), validation (in its child process, from start to
+    #: answer) and the part of it the build waited for
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def _digest(files: list[SourceFile], shapes_dir: Path) -> str:
     shapes = b"".join(p.read_bytes() for p in turtle_files(shapes_dir))
     return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes)
-
-
-def _file_info(path: Path) -> dict:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def load_dataset(files: list[SourceFile]) -> Dataset:
@@ -121,33 +114,59 @@ def load_dataset(files: list[SourceFile]) -> Dataset:
     return dataset
 
 
+def choose_engine(engine: str, files: list[SourceFile]) -> tuple[str, str | None]:
+    """Return the SHACL engine to run for ``engine``, and a one-line notice when ``auto`` could not have its choice.
+
+    ``auto`` is pySHACL, the reference, for sources under :data:`AUTO_FAST_FROM_BYTES`,
+    and the fast engine above, unless Java is missing: then pySHACL, with a notice.
+    """
+    if engine != "auto":
+        return engine, None
+    size = sum(source.path.stat().st_size for source in files)
+    if size < AUTO_FAST_FROM_BYTES:
+        return "pyshacl", None
+    from .fastvalidation.jvm import JavaSetupError, driver
+
+    try:
+        driver()  # finds java and javac, and compiles the driver once, before the child process needs it
+    except JavaSetupError as error:
+        return "pyshacl", f"notice: {error}; validating {size / 1e6:,.0f} MB of sources with pySHACL instead (slow on big graphs)"
+    return "fast", None
+
+
 def _write_store(files: list[SourceFile], store_dir: Path) -> ox.Store:
     store = ox.Store(str(store_dir))
     for source in files:
         try:
             store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
         except SyntaxError as error:
-            raise RDFSyntaxError(source.path, None, None, str(error)) from None
-    store.optimize()
+            raise oxigraph_syntax_error(source.path, error) from None
+    if OPTIMIZE_STORE:
+        store.optimize()
     return store
 
 
-def _write_dumps(store: ox.Store, dumps_dir: Path) -> dict[str, dict]:
-    dumps_dir.mkdir(parents=True)
-    prefixes = dict(PREFIXES)
-    infos = {}
-    for suffix, (rdf_format, whole_dataset) in DUMP_FORMATS.items():
-        path = dumps_dir / f"{DUMP_BASENAME}.{suffix}"
-        if whole_dataset:
-            quads = sorted(store, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-            kwargs = {"prefixes": prefixes} if rdf_format is ox.RdfFormat.TRIG else {}
-            ox.serialize(quads, str(path), rdf_format, **kwargs)
-        else:
-            triples = sorted({q.triple for q in store}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-            kwargs = {"prefixes": prefixes} if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
-            ox.serialize(triples, str(path), rdf_format, **kwargs)
-        infos[path.name] = _file_info(path)
-    return infos
+def _write_dumps(dataset: ox.Store, dumps_dir: Path) -> dict[str, dict]:
+    return write_dumps(dataset, dumps_dir)
+
+
+class _Phases(dict):
+    """Seconds spent in each phase of a build, by name."""
+
+    def timed(self, name: str, function: Callable, *args):
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
+
+
+def _outcome(job: ValidationJob, phases: _Phases, started: float) -> ValidationOutcome:
+    outcome = phases.timed("waiting for validation", job.result)
+    phases["validation"] = time.perf_counter() - started
+    if not outcome.conforms:
+        raise BuildRefused(outcome)
+    return outcome
 
 
 def _publish(layout: BuildLayout, release_dir: Path) -> None:
@@ -181,13 +200,17 @@ def build_release(
     ontology_dir: Path = ONTOLOGY_DIR,
     shapes_dir: Path = SHAPES_DIR,
     engine: str = "pyshacl",
+    notify: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build a release into ``out_root`` and publish it as ``current``.
 
     Raises :class:`BuildRefused` when the graph does not conform (nothing is
     published) and ``RDFSyntaxError`` when a source cannot be parsed.
-    ``engine`` chooses the SHACL engine: ``pyshacl`` (the reference) or
-    ``fast`` (TopQuadrant's, same results, for big graphs).
+    ``engine`` chooses the SHACL engine: ``pyshacl`` (the reference),
+    ``fast`` (TopQuadrant's, same results, for big graphs) or ``auto`` (see
+    :func:`choose_engine`; ``notify`` receives its notice). The validation runs
+    in a child process while the store and dumps are written into a work
+    folder, which is published only once the graph is known to conform.
     """
     started = time.perf_counter()
     out_root = Path(out_root).resolve()
@@ -197,50 +220,53 @@ def build_release(
         manifest = layout.manifest() or {}
         return BuildResult(layout.current.resolve(), manifest.get("triples", 0), manifest.get("graphs", {}), None, 0.0, skipped=True)
 
-    outcome = None
+    phases = _Phases()
+    job = outcome = None
     if validate:
-        # One graph of every source (parse errors name file, line and column); it already
-        # holds the ontology and vocabularies, so none is mixed in again.
-        paths = [source.path for source in files]
-        if engine == "fast":
-            from .fastvalidation import validate_fast
-
-            outcome = validate_fast(paths, shapes=load_shapes(shapes_dir), model=Graph())
-        else:
-            outcome = validate_graph(load_graph(paths), shapes=load_shapes(shapes_dir), model=Graph())
-        if not outcome.conforms:
-            raise BuildRefused(outcome)
-
+        engine, notice = choose_engine(engine, files)
+        if notice and notify:
+            notify(notice)
+        validation_started = time.perf_counter()
+        # The files hold the ontology and vocabularies already, so no model is mixed in again.
+        job = ValidationJob([source.path for source in files], shapes_dir, engine)
     layout.releases_dir.mkdir(parents=True, exist_ok=True)
     built_at = datetime.now(timezone.utc)
     release_id = built_at.strftime("%Y%m%dT%H%M%S%fZ")
     work_dir = Path(tempfile.mkdtemp(prefix=f".{release_id}.", dir=layout.releases_dir))
     work_dir.chmod(0o755)  # mkdtemp's 0700 would hide the release from a service running as another user
     try:
-        store = _write_store(files, work_dir / "store")
-        graphs = {str(g.value): sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in store.named_graphs()}
-        triples = len(store)
-        dumps = _write_dumps(store, work_dir / "dumps")
-        del store  # closes the store before the folder is moved
+        if job is not None and not CONCURRENT_VALIDATION:
+            outcome = _outcome(job, phases, validation_started)
+        dataset = phases.timed("parse", load_sources, files)
+        phases.timed("parse", canonicalize_blank_nodes, dataset)
+        graphs = graph_sizes(dataset)
+        triples = sum(graphs.values())
+        dumps = phases.timed("dumps", _write_dumps, dataset, work_dir / "dumps")
+        del dataset
+        phases.timed("store", _write_store, files, work_dir / "store")  # the store is closed when dropped, before the move
+        if job is not None and outcome is None:
+            outcome = _outcome(job, phases, validation_started)
         manifest = {
             "version": __version__,
             "release": release_id,
             "built_at": built_at.isoformat(timespec="seconds"),
             "sources_sha256": _digest(files, shapes_dir),
             "triples": triples,
-            "graphs": dict(sorted(graphs.items())),
+            "graphs": graphs,
             "dumps": dumps,
-            "validation": None if outcome is None else {"conforms": outcome.conforms, "results": len(outcome.results)},
+            "validation": None if outcome is None else {"conforms": outcome.conforms, "results": len(outcome.results), "engine": job.engine},
         }
         (work_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         release_dir = layout.releases_dir / release_id
         os.rename(work_dir, release_dir)
     except BaseException:
+        if job is not None:
+            job.cancel()
         shutil.rmtree(work_dir, ignore_errors=True)
         raise
     _publish(layout, release_dir)
     _prune(layout, keep=release_dir)
-    return BuildResult(release_dir, triples, manifest["graphs"], outcome, time.perf_counter() - started)
+    return BuildResult(release_dir, triples, graphs, outcome, time.perf_counter() - started, phases=dict(phases))
 
 
 def dataset_union(dataset: Dataset) -> Graph:

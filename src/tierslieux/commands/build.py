@@ -11,7 +11,17 @@ from ..build import BuildLayout, BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
 from ..validation import format_report
-from .options import engine_option
+from ..validation_process import ValidationFailed
+
+#: ``--engine`` of ``build``: the shared engines, and ``auto``, which chooses by the size of the sources.
+build_engine_option = click.option(
+    "--engine",
+    type=click.Choice(["pyshacl", "fast", "auto"]),
+    default="pyshacl",
+    show_default=True,
+    help="SHACL engine: pySHACL (the reference), TopQuadrant's (same results, faster on big graphs; needs a JDK), "
+    "or auto: pySHACL for sources under 8 MB, TopQuadrant's above (pySHACL, with a notice, when Java is missing).",
+)
 
 
 @click.command("build")
@@ -20,7 +30,7 @@ from .options import engine_option
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True, help="Language of the validation report.")
 @click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=ONTOLOGY_DIR, show_default=True)
 @click.option("--shapes-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=SHAPES_DIR, show_default=True)
-@engine_option
+@build_engine_option
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=DATA_DIR, show_default=True)
 def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path, shapes_dir: Path, engine: str, data_dir: Path) -> None:
     """Merge ontology, vocabularies and data into one dataset (one named graph per source),
@@ -30,10 +40,22 @@ def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path,
     """
     out_root = out_root or default_build_dir()
     try:
-        result = build_release(out_root, if_needed=if_needed, ontology_dir=ontology_dir, shapes_dir=shapes_dir, data_dir=data_dir, engine=engine)
+        result = build_release(
+            out_root,
+            if_needed=if_needed,
+            ontology_dir=ontology_dir,
+            shapes_dir=shapes_dir,
+            data_dir=data_dir,
+            engine=engine,
+            notify=lambda notice: click.echo(notice, err=True),
+        )
     except RDFSyntaxError as error:
         click.echo(f"error: {error}", err=True)
         click.echo("build refused: the current release is unchanged", err=True)
+        sys.exit(2)
+    except ValidationFailed as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo("build refused: the graph could not be validated; the current release is unchanged", err=True)
         sys.exit(2)
     except BuildRefused as refused:
         click.echo(format_report(refused.outcome, lang), err=True)
@@ -47,6 +69,7 @@ def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path,
         click.echo(format_report(result.outcome, lang).splitlines()[-1])
     rate = result.triples / result.seconds if result.seconds else 0
     click.echo(f"built {result.triples} triples in {len(result.graphs)} named graphs in {result.seconds:.1f} s ({rate:,.0f} triples/s)")
+    click.echo("  " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in result.phases.items()))
     for graph, count in result.graphs.items():
         click.echo(f"  {count:>8}  {graph}")
     click.echo(f"published {result.release_dir.name} as {layout.current}")
