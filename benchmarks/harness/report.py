@@ -219,7 +219,7 @@ def _phases_text(build: dict) -> str:
     phases = build.get("phases")
     if not phases:
         return "phases not reported (the build's manifest.json has no \"phases\")"
-    source = {"manifest": "from the build's manifest", "wrapped functions": "timed around the build's functions"}.get(build.get("phases_from"), "")
+    source = {"manifest": "from the build's manifest", "build result": "as `build_release` reports them", "wrapped functions": "timed around the build's functions"}.get(build.get("phases_from"), "")
     return "phases" + (f" ({source})" if source else "") + ": " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
 
 

@@ -7,7 +7,8 @@ Usage: ``python timed_build.py OUT_ROOT DATA_DIR --result FILE``. Calls
 ``status`` and ``error`` when the build failed (the traceback goes to stderr).
 
 Phases come from the published ``manifest.json`` when it has a ``"phases"``
-object (name → seconds); otherwise the functions of ``tierslieux.build``
+object (name → seconds), else from the ``phases`` of the returned
+``BuildResult`` when it has them; otherwise the functions of ``tierslieux.build``
 named in :data:`PHASES` that exist are wrapped with timers (a missing name is
 skipped, so a reorganised build yields fewer phases, never an error).
 
@@ -54,7 +55,7 @@ def build(out_root: Path, data_dir: Path) -> dict:
             setattr(module, name, _timed(getattr(module, name), phase, timings))
     started = time.perf_counter()
     try:
-        module.build_release(out_root, data_dir=data_dir, validate=False)
+        built = module.build_release(out_root, data_dir=data_dir, validate=False)
     except Exception as error:  # noqa: BLE001 - reported in the result, traceback in the log
         traceback.print_exc()
         return {"status": 1, "error": f"{type(error).__name__}: {error}"}
@@ -63,6 +64,9 @@ def build(out_root: Path, data_dir: Path) -> dict:
     phases = manifest.get("phases")
     if isinstance(phases, dict):
         return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": phases, "phases_from": "manifest"}
+    phases = getattr(built, "phases", None)
+    if isinstance(phases, dict) and phases:
+        return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": phases, "phases_from": "build result"}
     return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": timings, "phases_from": "wrapped functions"}
 
 
