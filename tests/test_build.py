@@ -1,0 +1,191 @@
+"""``build_release``: deterministic dumps written by Oxigraph, the union of the named graphs, validation beside the build."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import tierslieux.build as build
+from tierslieux.build import BuildLayout, BuildRefused, build_release
+from tierslieux.cli import main
+from tierslieux.rdfio import RDFSyntaxError
+from tierslieux.release_dumps import DUMP_FORMATS
+from tierslieux.validation_process import ValidationFailed
+
+from .conftest import MINI_BAD_DATA
+
+PLACE = "https://w3id.org/tiers-lieux/id/place/la-coroutine"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+CURATED = "https://w3id.org/tiers-lieux/graph/curated/places"
+CENSUS = "https://w3id.org/tiers-lieux/graph/census/extra"
+#: A second source stating the place's French name again, and blank nodes (a list, nested nodes) whose labels
+#: Oxigraph draws at random on every parse.
+EXTRA_DATA = f"""\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+<{PLACE}> rdfs:label "La Coroutine"@fr ;
+    geo:hasGeometry [ a geo:Geometry ; geo:asWKT "POINT(2.35 48.85)"^^geo:wktLiteral ] ;
+    tl:openingHours ( [ rdfs:label "lundi"@fr ] [ rdfs:label "mardi"@fr ] [ rdfs:label "lundi"@fr ] ) .
+"""
+
+
+def build_args(repo: Path, out: Path) -> list[str]:
+    return ["build", "--out", str(out), "--ontology-dir", str(repo / "ontology"), "--shapes-dir", str(repo / "shapes"), "--data-dir", str(repo / "data")]
+
+
+def build_mini(repo: Path, out: Path, **options) -> build.BuildResult:
+    return build_release(out, ontology_dir=repo / "ontology", shapes_dir=repo / "shapes", data_dir=repo / "data", **options)
+
+
+@pytest.fixture
+def repo(mini_repo: Path) -> Path:
+    """The mini repository plus a second source repeating a triple of the first, with blank nodes."""
+    extra = mini_repo / "data/census/extra.ttl"
+    extra.parent.mkdir(parents=True)
+    extra.write_text(EXTRA_DATA, encoding="utf-8")
+    return mini_repo
+
+
+def dump(layout: BuildLayout, suffix: str) -> Path:
+    return layout.dumps_dir / f"tiers-lieux.{suffix}"
+
+
+def test_two_builds_of_the_same_sources_write_byte_identical_dumps(repo, tmp_path):
+    first = BuildLayout(tmp_path / "one")
+    second = BuildLayout(tmp_path / "two")
+    build_mini(repo, first.root)
+    build_mini(repo, second.root)
+    for suffix in DUMP_FORMATS:
+        assert dump(first, suffix).read_bytes() == dump(second, suffix).read_bytes(), suffix
+    assert first.manifest()["dumps"] == second.manifest()["dumps"]
+    # The blank nodes are there, under their canonical labels (Oxigraph's own would differ from build to build).
+    assert "_:c14n" in dump(first, "nq").read_text(encoding="utf-8")
+
+
+def test_a_triple_of_two_sources_is_once_in_the_triple_dumps_and_twice_in_the_dataset_dumps(repo, tmp_path):
+    layout = BuildLayout(tmp_path / "b")
+    result = build_mini(repo, layout.root)
+    name = ox.Literal("La Coroutine", language="fr")
+    nq = [q for q in ox.parse(path=str(dump(layout, "nq")), format=ox.RdfFormat.N_QUADS) if q.predicate.value == LABEL and q.object == name]
+    assert sorted(q.graph_name.value for q in nq) == [CENSUS, CURATED]
+    nt = [t for t in ox.parse(path=str(dump(layout, "nt")), format=ox.RdfFormat.N_TRIPLES) if t.predicate.value == LABEL and t.object == name]
+    assert len(nt) == 1
+    # Every triple format holds the same union: the quads' triples, each once (the list's two "lundi" nodes stay two).
+    union = {(q.subject, q.predicate, q.object) for q in ox.parse(path=str(dump(layout, "nq")), format=ox.RdfFormat.N_QUADS)}
+    assert result.triples == sum(result.graphs.values()) == len(union) + 1
+    for suffix, (rdf_format, whole_dataset) in DUMP_FORMATS.items():
+        if not whole_dataset:
+            triples = list(ox.parse(path=str(dump(layout, suffix)), format=rdf_format))
+            assert len(triples) == len(union), suffix
+
+
+def test_the_dataset_dumps_hold_what_the_store_holds(repo, tmp_path):
+    layout = BuildLayout(tmp_path / "b")
+    build_mini(repo, layout.root)
+    store = ox.Store.read_only(str(layout.store_dir))
+    stored = ox.Dataset(store)
+    del store
+    for suffix in ("nq", "trig"):
+        dumped = ox.Dataset(ox.parse(path=str(dump(layout, suffix)), format=DUMP_FORMATS[suffix][0]))
+        for dataset in (stored, dumped):
+            dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        assert dumped == stored, suffix
+    assert dump(layout, "ttl").read_text(encoding="utf-8").count("@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .") == 1
+
+
+def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_written_meanwhile(repo, tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    build_mini(repo, out)
+    layout = BuildLayout(out)
+    before, before_manifest = layout.current.resolve(), layout.manifest()
+    written: list[Path] = []
+    real_write_store = build._write_store
+
+    def recording_write_store(files, store_dir):
+        written.append(store_dir)
+        return real_write_store(files, store_dir)
+
+    monkeypatch.setattr(build, "_write_store", recording_write_store)
+    (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    with pytest.raises(BuildRefused) as refused:
+        build_mini(repo, out)
+    assert [(str(r.focus_node), r.path_text) for r in refused.value.outcome.results] == [("https://w3id.org/tiers-lieux/id/place/sans-nom", "rdfs:label")]
+    [store_dir] = written
+    assert store_dir.parent.parent == layout.releases_dir and store_dir.parent.name.startswith(".")
+    assert not store_dir.parent.exists(), "the work folder is removed"
+    assert layout.current.resolve() == before and layout.manifest() == before_manifest
+    assert [p.name for p in layout.releases_dir.iterdir()] == [before.name]
+    assert multiprocessing.active_children() == []
+
+
+def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "CONCURRENT_VALIDATION", False)
+    (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    with pytest.raises(BuildRefused) as refused:
+        build_mini(repo, tmp_path / "b")
+    assert [str(r.focus_node) for r in refused.value.outcome.results] == ["https://w3id.org/tiers-lieux/id/place/sans-nom"]
+    assert list((tmp_path / "b/releases").iterdir()) == []
+
+
+def test_a_syntax_error_stops_the_validation_and_names_file_line_and_column(repo, tmp_path):
+    (repo / "data/curated/broken.ttl").write_text("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<https://w3id.org/tiers-lieux/id/place/x> rdfs:label .\n", encoding="utf-8")
+    with pytest.raises(RDFSyntaxError) as error:
+        build_mini(repo, tmp_path / "b")
+    assert (error.value.path.name, error.value.line) == ("broken.ttl", 2)
+    assert error.value.column is not None and "Parser error" not in error.value.reason
+    assert multiprocessing.active_children() == [], "the validation process was stopped"
+    assert list((tmp_path / "b/releases").iterdir()) == []
+
+
+def test_manifest_names_the_engine_and_the_result_has_phases(repo, tmp_path):
+    result = build_mini(repo, tmp_path / "b")
+    assert BuildLayout(tmp_path / "b").manifest()["validation"] == {"conforms": True, "results": 0, "engine": "pyshacl"}
+    assert {"parse", "dumps", "store", "validation", "waiting for validation"} <= set(result.phases)
+
+
+def _without_java(monkeypatch, tmp_path: Path) -> None:
+    empty = tmp_path / "no-java"
+    empty.mkdir()
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_auto_takes_pyshacl_for_small_sources(repo, tmp_path):
+    assert build.choose_engine("auto", build.all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")) == ("pyshacl", None)
+
+
+def test_auto_falls_back_to_pyshacl_with_a_notice_when_java_is_missing(repo, tmp_path, monkeypatch):
+    _without_java(monkeypatch, tmp_path)
+    monkeypatch.setattr(build, "AUTO_FAST_FROM_BYTES", 0)
+    result = CliRunner().invoke(main, build_args(repo, tmp_path / "b") + ["--engine", "auto"])
+    assert result.exit_code == 0, result.output
+    notices = [line for line in result.output.splitlines() if line.startswith("notice:")]
+    assert len(notices) == 1 and "not found" in notices[0] and "with pySHACL instead" in notices[0]
+    assert BuildLayout(tmp_path / "b").manifest()["validation"]["engine"] == "pyshacl"
+
+
+def test_the_fast_engine_without_java_is_a_clear_error_and_publishes_nothing(repo, tmp_path, monkeypatch):
+    _without_java(monkeypatch, tmp_path)
+    monkeypatch.setenv("TIERSLIEUX_CACHE_DIR", str(tmp_path / "cache"))  # no compiled driver: javac is looked for first
+    with pytest.raises(ValidationFailed, match=r"JavaSetupError: javac not found"):
+        build_mini(repo, tmp_path / "b", engine="fast")
+    assert list((tmp_path / "b/releases").iterdir()) == []
+    result = CliRunner().invoke(main, build_args(repo, tmp_path / "c") + ["--engine", "fast"])
+    assert result.exit_code == 2 and "javac not found" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_auto_takes_the_fast_engine_above_the_threshold(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "AUTO_FAST_FROM_BYTES", 0)
+    (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
+    with pytest.raises(BuildRefused) as refused:
+        build_mini(repo, tmp_path / "b", engine="auto")
+    assert [str(r.focus_node) for r in refused.value.outcome.results] == ["https://w3id.org/tiers-lieux/id/place/sans-nom"]
+    (repo / "data/curated/bad.ttl").unlink()
+    build_mini(repo, tmp_path / "b", engine="auto")
+    assert BuildLayout(tmp_path / "b").manifest()["validation"]["engine"] == "fast"
