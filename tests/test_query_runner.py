@@ -1,4 +1,4 @@
-"""The query processes' answers: rows written by pyoxigraph's TSV serialiser come back term for term, and stop at the cap.
+"""The query processes' answers: rows written as SPARQL TSV come back term for term, and stop at the cap.
 
 A small store with awkward terms (tabs, newlines, quotes, non-ASCII text,
 language tags, datatypes, blank nodes, unbound variables) is queried through
@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tierslieux.query_runner import CHUNK_BYTES, IsolatedStore
+from tierslieux.query_runner import CHUNK_ITEMS, IsolatedStore
 from tierslieux.service.results import TooManyResults, render
 from tierslieux.service.results import SOLUTION_FORMATS
 
@@ -33,8 +33,8 @@ AWKWARD = [
     ox.NamedNode(EX + "place/caf%C3%A9?x=1#frag"),
     ox.Literal("emoji 🌱 and zero-width\u200bjoiner"),
 ]
-#: Rows enough to span several messages of CHUNK_BYTES.
-MANY = 3 * CHUNK_BYTES // 40
+#: Rows enough to span several messages of CHUNK_ITEMS rows.
+MANY = 3 * CHUNK_ITEMS + 17
 
 
 @pytest.fixture(scope="module")

@@ -38,8 +38,6 @@ from .store import EmbeddedStore, QueryFailed, QueryOutcome, QuerySyntaxError, Q
 
 #: Rows (or triples) sent in one message at most.
 CHUNK_ITEMS = 2000
-#: Bytes of TSV rows sent in one message (about): pyoxigraph writes in pieces of a few kilobytes.
-CHUNK_BYTES = 256 * 1024
 #: A partial chunk is sent after this many seconds, so that slow answers still arrive row by row.
 FLUSH_SECONDS = 0.05
 #: Longest wait for a new query process to open the store.
@@ -51,96 +49,27 @@ _ERRORS: dict[str, type[Exception]] = {"syntax": QuerySyntaxError, "failed": Que
 # --- the query process --------------------------------------------------------------------------
 
 
-class _CapReached(Exception):
-    """Raised from inside pyoxigraph's serialiser to stop it once enough rows are written."""
-
-
-class _TsvSender:
-    """A binary file for pyoxigraph's native SPARQL TSV writer: sends its rows to the parent in chunks.
-
-    The header line is dropped (the parent writes it from the variables);
-    after ``cap`` rows the writer stops the serialisation by raising
-    :class:`_CapReached`, so an answer over the row limit costs no more than that.
-    """
-
-    def __init__(self, conn: Connection, head: tuple, cap: int | None):
-        self._conn = conn
-        self._head: tuple | None = head
-        self._cap = cap
-        self._in_header = True
-        self._rows = 0
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._flushed = time.monotonic()
-
-    def write(self, data: bytes) -> int:
-        """Take the next bytes of the TSV document."""
-        written = len(data)
-        if self._in_header:
-            end = data.find(b"\n")
-            if end < 0:
-                return written
-            self._in_header = False
-            data = data[end + 1 :]
-        rows = data.count(b"\n")
-        if self._cap is not None and self._rows + rows >= self._cap:
-            cut = -1
-            for _ in range(self._cap - self._rows):
-                cut = data.index(b"\n", cut + 1)
-            self._append(data[: cut + 1], self._cap - self._rows)
-            raise _CapReached()
-        self._append(data, rows)
-        if self._size >= CHUNK_BYTES or time.monotonic() - self._flushed > FLUSH_SECONDS:
-            self._send(done=False)
-        return written
-
-    def flush(self) -> None:
-        """Nothing to do: chunks are sent by size and age, and the last one by :meth:`finish`."""
-
-    def _append(self, data: bytes, rows: int) -> None:
-        if data:
-            self._chunks.append(data)
-            self._size += len(data)
-        self._rows += rows
-
-    def _send(self, *, done: bool) -> None:
-        payload = b"".join(self._chunks)
-        self._conn.send(self._head + (payload, done) if self._head else ("part", payload, done))
-        self._head = None
-        self._chunks, self._size, self._flushed = [], 0, time.monotonic()
-
-    def finish(self) -> None:
-        """Send what is left, marked as the end of the answer."""
-        self._send(done=True)
+def _encode(kind: str, items: list, width: int) -> bytes:
+    if kind == "solutions":
+        positions = range(width)
+        lines = ["\t".join(["" if (term := row[i]) is None else str(term) for i in positions]) for row in items]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    return ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _stream(conn: Connection, outcome: QueryOutcome, max_items: int | None) -> None:
     """Send an outcome's rows or triples in chunks, stopping after ``max_items + 1`` of them.
 
     The first message carries the head and the first chunk, and says whether
-    the answer is complete: a small answer is one message. SELECT rows are
-    written by pyoxigraph's own TSV serialiser when the store gives its
-    native solutions (no Python object per row).
+    the answer is complete: a small answer is one message.
     """
     if outcome.kind == "boolean":
         conn.send(("boolean", outcome.boolean))
         return
-    cap = None if max_items is None else max_items + 1
-    head = ("head", outcome.kind, outcome.variables)
-    if outcome.kind == "solutions" and outcome.native is not None:
-        sender = _TsvSender(conn, head, cap)
-        try:
-            outcome.native.serialize(sender, ox.QueryResultsFormat.TSV)
-        except _CapReached:
-            pass
-        except (BrokenPipeError, ConnectionResetError):
-            raise  # the parent is gone
-        except (OSError, RuntimeError, ValueError) as error:
-            raise QueryFailed(str(error)) from error
-        sender.finish()
-        return
     items = outcome.rows if outcome.kind == "solutions" else outcome.triples
+    cap = None if max_items is None else max_items + 1
     width = len(outcome.variables)
+    head: tuple | None = ("head", outcome.kind, outcome.variables)
     chunk: list = []
     sent = 0
     flushed = time.monotonic()
@@ -157,14 +86,6 @@ def _stream(conn: Connection, outcome: QueryOutcome, max_items: int | None) -> N
             flushed = time.monotonic()
     payload = _encode(outcome.kind, chunk, width) if chunk else b""
     conn.send(head + (payload, True) if head else ("part", payload, True))
-
-
-def _encode(kind: str, items: list, width: int) -> bytes:
-    if kind == "solutions":
-        positions = range(width)
-        lines = ["\t".join(["" if (term := row[i]) is None else str(term) for i in positions]) for row in items]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    return ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _answer(conn: Connection, store: EmbeddedStore, request: tuple) -> None:

@@ -58,8 +58,6 @@ class QueryOutcome:
     rows: Iterator[ox.QuerySolution] | None = None
     boolean: bool | None = None
     triples: Iterator[ox.Triple] | None = None
-    #: The engine's own solutions, when the store has them: a caller may serialise them natively instead of reading ``rows``.
-    native: ox.QuerySolutions | None = field(default=None, repr=False)
 
     def close(self) -> None:
         """Stop reading the answer (a store may then free what computes it); safe to call twice."""
@@ -194,8 +192,7 @@ class EmbeddedStore:
         if deadline is not None and time.monotonic() > deadline:
             raise QueryTimeout()
         if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            return QueryOutcome("solutions", variables=variables, rows=_guarded(iter(result), deadline), native=result)
+            return QueryOutcome("solutions", variables=[v.value for v in result.variables], rows=_guarded(iter(result), deadline))
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("boolean", boolean=bool(result))
         return QueryOutcome("graph", triples=_guarded(iter(result), deadline))
