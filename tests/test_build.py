@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import signal
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +14,7 @@ from tierslieux.build import BuildLayout, BuildRefused, build_release
 from tierslieux.cli import main
 from tierslieux.rdfio import RDFSyntaxError
 from tierslieux.release_dumps import DUMP_FORMATS
-from tierslieux.validation_process import ValidationFailed
+from tierslieux.validation_process import ValidationFailed, ValidationJob
 
 from .conftest import MINI_BAD_DATA
 
@@ -40,6 +40,20 @@ def build_args(repo: Path, out: Path) -> list[str]:
 
 def build_mini(repo: Path, out: Path, **options) -> build.BuildResult:
     return build_release(out, ontology_dir=repo / "ontology", shapes_dir=repo / "shapes", data_dir=repo / "data", **options)
+
+
+@pytest.fixture
+def jobs(monkeypatch) -> list[ValidationJob]:
+    """Every validation job the builds of a test start."""
+    started: list[ValidationJob] = []
+
+    class RecordedJob(ValidationJob):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(build, "ValidationJob", RecordedJob)
+    return started
 
 
 @pytest.fixture
@@ -98,7 +112,7 @@ def test_the_dataset_dumps_hold_what_the_store_holds(repo, tmp_path):
     assert dump(layout, "ttl").read_text(encoding="utf-8").count("@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .") == 1
 
 
-def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_written_meanwhile(repo, tmp_path, monkeypatch):
+def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_written_meanwhile(repo, tmp_path, monkeypatch, jobs):
     out = tmp_path / "b"
     build_mini(repo, out)
     layout = BuildLayout(out)
@@ -120,7 +134,7 @@ def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_writt
     assert not store_dir.parent.exists(), "the work folder is removed"
     assert layout.current.resolve() == before and layout.manifest() == before_manifest
     assert [p.name for p in layout.releases_dir.iterdir()] == [before.name]
-    assert multiprocessing.active_children() == []
+    assert [job._process.returncode for job in jobs] == [0, 0]
 
 
 def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monkeypatch):
@@ -132,13 +146,15 @@ def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monk
     assert list((tmp_path / "b/releases").iterdir()) == []
 
 
-def test_a_syntax_error_stops_the_validation_and_names_file_line_and_column(repo, tmp_path):
+def test_a_syntax_error_stops_the_validation_and_names_file_line_and_column(repo, tmp_path, jobs):
     (repo / "data/curated/broken.ttl").write_text("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<https://w3id.org/tiers-lieux/id/place/x> rdfs:label .\n", encoding="utf-8")
     with pytest.raises(RDFSyntaxError) as error:
         build_mini(repo, tmp_path / "b")
     assert (error.value.path.name, error.value.line) == ("broken.ttl", 2)
     assert error.value.column is not None and "Parser error" not in error.value.reason
-    assert multiprocessing.active_children() == [], "the validation process was stopped"
+    [job] = jobs
+    assert job._process.returncode == -signal.SIGTERM, "the validation process was stopped"
+    assert not job._answer.exists()
     assert list((tmp_path / "b/releases").iterdir()) == []
 
 

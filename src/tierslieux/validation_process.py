@@ -8,9 +8,14 @@ its own, so that cancelling the job also stops the JVM it started.
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import json
 import os
+import pickle
 import signal
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from .rdfio import RDFSyntaxError
@@ -43,41 +48,48 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str) -> Validati
     raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
 
 
-def _child(connection, paths: list[Path], shapes_dir: Path, engine: str) -> None:
-    os.setpgrp()
+def _child_main() -> None:
+    """Run one validation: the job (JSON) on stdin, the answer pickled into the file named by ``argv[1]``."""
+    job = json.load(sys.stdin)
     try:
-        message = ("ok", validate_files(paths, shapes_dir, engine))
+        message = ("ok", validate_files([Path(p) for p in job["paths"]], Path(job["shapes_dir"]), job["engine"]))
     except RDFSyntaxError as error:  # a dataclass exception: sent by its fields, it does not pickle
         message = ("syntax", (error.path, error.line, error.column, error.reason))
-    except BaseException as error:  # noqa: BLE001 - every failure is reported to the parent
+    except Exception as error:  # noqa: BLE001 - every failure is reported to the parent
         message = ("error", f"{type(error).__name__}: {error}")
-    connection.send(message)
-    connection.close()
+    with open(sys.argv[1], "wb") as answer:
+        pickle.dump(message, answer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class ValidationJob:
-    """A validation running in a child process: :meth:`result` waits for it, :meth:`cancel` stops it."""
+    """A validation running in a child process: :meth:`result` waits for it, :meth:`cancel` stops it.
+
+    The child is ``python -m tierslieux.validation_process`` (not ``multiprocessing``,
+    which would import the caller's main script again), in a session of its own.
+    """
 
     def __init__(self, paths: list[Path], shapes_dir: Path, engine: str):
         if engine not in ENGINES:
             raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
         self.engine = engine
-        context = multiprocessing.get_context("spawn")  # no fork: the parent may run threads (a server, Oxigraph's)
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(sender, list(paths), Path(shapes_dir), engine), name=f"validation ({engine})", daemon=True)
-        self._process.start()
-        sender.close()  # the child holds the only sending end: its death reads as end of file
+        handle, answer = tempfile.mkstemp(prefix="tierslieux-validation-", suffix=".pickle")
+        os.close(handle)
+        self._answer = Path(answer)
+        self._process = subprocess.Popen([sys.executable, "-m", __name__, answer], stdin=subprocess.PIPE, start_new_session=True)
+        job = {"paths": [str(p) for p in paths], "shapes_dir": str(shapes_dir), "engine": engine}
+        self._process.stdin.write(json.dumps(job).encode())
+        self._process.stdin.close()
 
     def result(self) -> ValidationOutcome:
         """Wait for the outcome; raise :class:`RDFSyntaxError` or :class:`ValidationFailed` when the validation could not run."""
+        code = self._process.wait()
         try:
-            kind, payload = self._receiver.recv()
-        except EOFError:
-            self._process.join()
-            raise ValidationFailed(f"the validation process ({self.engine}) ended without an answer (exit code {self._process.exitcode})") from None
+            with self._answer.open("rb") as answer:
+                kind, payload = pickle.load(answer)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            raise ValidationFailed(f"the validation process ({self.engine}) ended without an answer (exit code {code})") from None
         finally:
-            self._receiver.close()
-        self._process.join()
+            self._answer.unlink(missing_ok=True)
         if kind == "syntax":
             raise RDFSyntaxError(*payload)
         if kind == "error":
@@ -86,14 +98,16 @@ class ValidationJob:
 
     def cancel(self) -> None:
         """Stop the validation and whatever it started (a JVM); nothing happens when it has ended."""
-        if self._process.exitcode is None:
-            try:
+        if self._process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGTERM)
-            except ProcessLookupError:  # the child has not made its group yet
-                self._process.terminate()
-            self._process.join(timeout=10)
-            if self._process.exitcode is None:
-                self._process.kill()
-                self._process.join()
-        if not self._receiver.closed:
-            self._receiver.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+        self._answer.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    _child_main()
