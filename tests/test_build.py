@@ -138,7 +138,7 @@ def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_writt
 
 
 def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "CONCURRENT_VALIDATION", False)
+    monkeypatch.setattr(build, "CONCURRENT_ENGINES", frozenset())
     (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
     with pytest.raises(BuildRefused) as refused:
         build_mini(repo, tmp_path / "b")
