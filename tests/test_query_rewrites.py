@@ -29,7 +29,7 @@ BEFORE = {path.stem: parse_named_query(path) for path in sorted(BEFORE_DIR.glob(
 AFTER = load_named_queries(QUERIES_DIR)
 
 #: Parameter values besides the defaults and those of tests/queries/cases.json, chosen to reach every branch
-#: (each data-quality problem, a threshold nothing is below) and kinds with many or no narrower kinds.
+#: (each data-quality problem, a threshold nothing is below), kinds with many or no narrower kinds, a zero radius.
 EXTRA_CASES = {
     "places-by-kind": [{"kind": "kind:tiers-lieu"}, {"kind": "kind:coworking"}, {"kind": "kind:fablab"}],
     "data-quality-summary": [{"precision": "0"}, {"precision": "1"}],
@@ -38,6 +38,9 @@ EXTRA_CASES = {
         for problem in ("missing-website", "missing-commune", "missing-kind", "low-geocoding-precision", "no-such-problem")
     ]
     + [{"problem": "low-geocoding-precision", "precision": "0.9"}],
+    "places-near": [{"lat": "48.8566", "long": "2.3522", "radius": "20"}, {"lat": "45.7640", "long": "4.8357", "radius": "0"}],
+    "communes-with-most-places": [{"min": "1"}],
+    "places-founded-in": [{"year": "2015"}],
 }
 
 
