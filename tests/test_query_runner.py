@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from tierslieux.query_runner import CHUNK_ITEMS, IsolatedStore
+from tierslieux.store import StoreError
 from tierslieux.service.results import TooManyResults, render
 from tierslieux.service.results import SOLUTION_FORMATS
 
@@ -131,3 +132,32 @@ def test_the_process_serves_the_next_query_after_a_capped_one(isolated):
     assert before
     assert len(through_processes(isolated, AWKWARD_QUERY)) == len(AWKWARD)
     assert set(isolated.pool.pids()) & before
+
+
+def test_open_starts_every_query_process(store_dir):
+    """Opening the store starts the pool's processes up front: concurrent clients do not wait for one to start."""
+    store = IsolatedStore.open(store_dir, processes=3, default_timeout=60)
+    try:
+        pids = store.pool.pids()
+        assert len(set(pids)) == 3
+        assert all(Path(f"/proc/{pid}").exists() for pid in pids)
+    finally:
+        store.close()
+    assert not any(Path(f"/proc/{pid}").exists() and b"query_runner" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
+
+
+def test_open_refuses_a_folder_that_is_not_a_store_and_leaves_no_process(tmp_path):
+    """A folder that is not an Oxigraph store is refused with a message saying to rebuild; no query process is left."""
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "CURRENT").write_text("garbage\n")
+    with pytest.raises(StoreError, match="rebuild it with `tierslieux build`"):
+        IsolatedStore.open(tmp_path / "store", processes=2, default_timeout=60)
+    leftovers = [p for p in Path("/proc").glob("[0-9]*") if _runs_on(p, tmp_path / "store")]
+    assert leftovers == []
+
+
+def _runs_on(proc: Path, store: Path) -> bool:
+    try:
+        return str(store).encode() in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False

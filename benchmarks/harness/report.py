@@ -270,7 +270,7 @@ def _machine_lines(results: dict) -> list[str]:
         ["pyoxigraph / Oxigraph server", f"{packages['pyoxigraph']} / {machine['oxigraph_server']}"],
         ["rdflib / rdflib-endpoint", f"{packages['rdflib']} / {packages['rdflib-endpoint']} (FastAPI {packages['fastapi']}, uvicorn {packages['uvicorn']})"],
         ["pySHACL", packages["pyshacl"]],
-        ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {results['settings']['workers']} sync workers"],
+        ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {results['settings']['workers']} gthread workers of 4 threads (tierslieux serve's default), each with its query processes"],
         ["Load average (1, 5, 15 min)", f"{machine['load_average_start']} when the first run started, {results.get('load_average_end')} when the last one ended (per dataset below)"],
         ["Code measured", _git_text(machine.get("git"))],
     ]

@@ -152,7 +152,7 @@ def process_memory(pid: int) -> dict:
 
 
 def ours(build_dir: Path, port: int, workers: int, log_path: Path) -> Server:
-    """This project's service: ``tierslieux serve`` (gunicorn, sync workers) on the build folder's current store."""
+    """This project's service: ``tierslieux serve`` (gunicorn, threaded workers) on the build folder's current store."""
     command = [str(_BIN / "tierslieux"), "serve", "--build-dir", str(build_dir), "--host", HOST, "--port", str(port), "--workers", str(workers)]
     # Run as shipped, access log included (it goes to the log file).
     return Server("tierslieux", command, log_path, port, "/sparql")

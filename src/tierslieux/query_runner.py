@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -265,6 +266,24 @@ class QueryProcessPool:
                 self._started -= 1
             self._condition.notify()
 
+    def fill(self) -> None:
+        """Start every query process the pool may hold, side by side, so that concurrent clients find them ready.
+
+        A process started while a client waits costs that client the start
+        (a Python interpreter and the store opened: a few tenths of a second).
+        Raises the first failure, after giving back the processes that started.
+        """
+        with ThreadPoolExecutor(self.size) as executor:
+            futures = [executor.submit(self.lease, None) for _ in range(self.size)]
+        failures = []
+        for future in futures:
+            try:
+                self.give_back(future.result(), clean=True)
+            except Exception as error:  # noqa: BLE001 -- re-raised below, once every started process is back
+                failures.append(error)
+        if failures:
+            raise failures[0]
+
     def pids(self) -> list[int]:
         """The ids of the idle query processes (for tests and diagnostics)."""
         with self._condition:
@@ -373,13 +392,13 @@ class IsolatedStore:
 
     @classmethod
     def open(cls, store_dir: Path, *, read_only: bool = True, processes: int = 4, default_timeout: float | None = None) -> IsolatedStore:
-        """Start a first query process on ``store_dir``; raise :class:`StoreError` saying why when it cannot open the store."""
+        """Start the query processes on ``store_dir``; raise :class:`StoreError` saying why when they cannot open the store."""
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise StoreError(f"no store at {store_dir}: run `tierslieux build` first")
         real = store_dir.resolve()
         pool = QueryProcessPool(real, writable=not read_only, size=processes)
-        pool.give_back(pool.lease(None), clean=True)
+        pool.fill()
         return cls(pool, str(real), default_timeout=default_timeout)
 
     @property
