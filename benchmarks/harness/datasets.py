@@ -236,7 +236,7 @@ def build_without_validation(data_dir: Path, out_root: Path, log_path: Path, tim
     """Build ``data_dir`` into ``out_root`` with ``build_release(..., validate=False)`` (store and dumps only).
 
     Returns ``seconds``, ``triples``, ``phases`` and where the phases come from
-    (``phases_from``: the manifest, or timers wrapped around the build's functions).
+    (``phases_from``: the published manifest, or None when it has no phases).
     Raises :class:`StepFailed` naming the reason and the log.
     """
     what = "build without validation"

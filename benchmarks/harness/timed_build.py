@@ -6,11 +6,8 @@ Usage: ``python timed_build.py OUT_ROOT DATA_DIR --result FILE``. Calls
 ``status``, ``seconds``, ``triples``, ``phases`` and ``phases_from``, or
 ``status`` and ``error`` when the build failed (the traceback goes to stderr).
 
-Phases come from the published ``manifest.json`` when it has a ``"phases"``
-object (name → seconds), else from the ``phases`` of the returned
-``BuildResult`` when it has them; otherwise the functions of ``tierslieux.build``
-named in :data:`PHASES` that exist are wrapped with timers (a missing name is
-skipped, so a reorganised build yields fewer phases, never an error).
+Phases are the ``"phases"`` object (name → seconds) of the published
+``manifest.json``.
 
 Nothing is read from stdout: file descriptor 1 is pointed at stderr, so that
 output of the build or of a child process cannot spoil the result.
@@ -18,7 +15,6 @@ output of the build or of a child process cannot spoil the result.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -26,48 +22,23 @@ import time
 import traceback
 from pathlib import Path
 
-#: function of tierslieux.build -> phase it belongs to (a missing name is skipped)
-PHASES = {
-    "_write_store": "store",
-    "_write_dumps": "dumps",
-}
-
-
-def _timed(function, phase: str, timings: dict[str, float]):
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - started
-
-    return wrapper
-
 
 def build(out_root: Path, data_dir: Path) -> dict:
     """Build ``data_dir`` into ``out_root`` without validation; return the result object (see the module's docstring)."""
     import tierslieux.build as module
 
-    timings: dict[str, float] = {}
-    for name, phase in PHASES.items():
-        if callable(getattr(module, name, None)):
-            setattr(module, name, _timed(getattr(module, name), phase, timings))
     started = time.perf_counter()
     try:
-        built = module.build_release(out_root, data_dir=data_dir, validate=False)
+        module.build_release(out_root, data_dir=data_dir, validate=False)
     except Exception as error:  # noqa: BLE001 - reported in the result, traceback in the log
         traceback.print_exc()
         return {"status": 1, "error": f"{type(error).__name__}: {error}"}
     seconds = time.perf_counter() - started
     manifest = module.BuildLayout(out_root).manifest() or {}
     phases = manifest.get("phases")
-    if isinstance(phases, dict):
-        return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": phases, "phases_from": "manifest"}
-    phases = getattr(built, "phases", None)
-    if isinstance(phases, dict) and phases:
-        return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": phases, "phases_from": "build result"}
-    return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": timings, "phases_from": "wrapped functions"}
+    if not isinstance(phases, dict):
+        return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": None, "phases_from": None}
+    return {"status": 0, "seconds": seconds, "triples": manifest.get("triples"), "phases": phases, "phases_from": "manifest"}
 
 
 def main(argv: list[str]) -> int:

@@ -35,9 +35,6 @@ AUTO_FAST_FROM_BYTES = 8_000_000
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
 #: has the measurements
 CONCURRENT_ENGINES = frozenset({"pyshacl", "fast"})
-#: compact the on-disk store after loading it: it costs about 1.4 s at 1 M triples and makes the named queries up to
-#: 2.7 times faster on the served store (docs/scale.md)
-OPTIMIZE_STORE = True
 
 
 class BuildRefused(Exception):
@@ -136,24 +133,20 @@ def choose_engine(engine: str, files: list[SourceFile]) -> tuple[str, str | None
     return "fast", None
 
 
-def _write_store(files: list[SourceFile], store_dir: Path) -> ox.Store:
+def _write_store(files: list[SourceFile], store_dir: Path) -> None:
+    """Load the sources into the on-disk store, one named graph each, and compact it.
+
+    Compacting costs about 1.4 s at 1 M triples and makes the named queries up
+    to 2.7 times faster on the served store (docs/scale.md). The store is
+    dropped on return, so it is closed before the release folder is moved.
+    """
     store = ox.Store(str(store_dir))
     for source in files:
         try:
             store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
         except SyntaxError as error:
             raise oxigraph_syntax_error(source.path, error) from None
-    if OPTIMIZE_STORE:
-        store.optimize()
-    return store
-
-
-def _store_closed(files: list[SourceFile], store_dir: Path) -> None:
-    _write_store(files, store_dir)  # dropped on return, so closed before the release folder is moved
-
-
-def _write_dumps(dataset: ox.Store, dumps_dir: Path) -> dict[str, dict]:
-    return write_dumps(dataset, dumps_dir)
+    store.optimize()
 
 
 class _Phases(dict):
@@ -247,9 +240,9 @@ def build_release(
         phases.timed("parse", canonicalize_blank_nodes, dataset)
         graphs = graph_sizes(dataset)
         triples = sum(graphs.values())
-        dumps = phases.timed("dumps", _write_dumps, dataset, work_dir / "dumps")
+        dumps = phases.timed("dumps", write_dumps, dataset, work_dir / "dumps")
         del dataset
-        phases.timed("store", _store_closed, files, work_dir / "store")
+        phases.timed("store", _write_store, files, work_dir / "store")
         if job is not None and outcome is None:
             outcome = _outcome(job, phases, validation_started)
         manifest = {
@@ -261,6 +254,7 @@ def build_release(
             "graphs": graphs,
             "dumps": dumps,
             "validation": None if outcome is None else {"conforms": outcome.conforms, "results": len(outcome.results), "engine": job.engine},
+            "phases": {name: round(seconds, 3) for name, seconds in phases.items()},
         }
         (work_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         release_dir = layout.releases_dir / release_id
