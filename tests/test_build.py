@@ -137,6 +137,74 @@ def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_writt
     assert [job._process.returncode for job in jobs] == [0, 0]
 
 
+def test_a_store_that_fails_beside_the_dumps_publishes_nothing_and_leaves_no_work_folder(repo, tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    build_mini(repo, out)
+    layout = BuildLayout(out)
+    before, before_manifest = layout.current.resolve(), layout.manifest()
+    dumps_written: list[Path] = []
+    real_write_dumps = build.write_dumps
+
+    def recording_write_dumps(store, dumps_dir, executor=None):
+        written = real_write_dumps(store, dumps_dir, executor)
+        dumps_written.append((dumps_dir, sorted(p.name for p in dumps_dir.iterdir())))
+        return written
+
+    def failing_write_store(files, store_dir):
+        store_dir.mkdir()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "write_dumps", recording_write_dumps)
+    monkeypatch.setattr(build, "_write_store", failing_write_store)
+    with pytest.raises(OSError, match="No space left on device"):
+        build_mini(repo, out, validate=False)
+    [(dumps_dir, names)] = dumps_written
+    assert names == sorted(f"tiers-lieux.{suffix}" for suffix in DUMP_FORMATS), "the dumps were written beside the failing store"
+    assert not dumps_dir.parent.exists(), "then the work folder was removed"
+    assert layout.current.resolve() == before and layout.manifest() == before_manifest
+    assert [p.name for p in layout.releases_dir.iterdir()] == [before.name]
+
+
+def test_a_failing_dump_is_raised_once_the_dumps_beside_it_are_finished(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tierslieux.release_dumps as release_dumps
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(PLACE), ox.NamedNode(LABEL), ox.Literal("La Coroutine", language="fr"), ox.NamedNode(CURATED)))
+    real_dump = release_dumps._dump
+    finished: list[str] = []
+
+    def dump_or_fail(store, dumps_dir, suffix):
+        if suffix == "nt":
+            raise OSError(5, "Input/output error")
+        info = real_dump(store, dumps_dir, suffix)
+        finished.append(suffix)
+        return info
+
+    monkeypatch.setattr(release_dumps, "_dump", dump_or_fail)
+    with ThreadPoolExecutor(2) as threads, pytest.raises(OSError, match="Input/output error"):
+        release_dumps.write_dumps(store, tmp_path / "dumps", threads)
+    assert sorted(finished) == ["jsonld", "nq", "rdf", "trig", "ttl"]
+
+
+def test_dumps_written_side_by_side_equal_dumps_written_one_after_the_other(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tierslieux.release_dumps as release_dumps
+
+    def written(folder: Path, threads) -> dict:
+        store = ox.Store()
+        store.load(EXTRA_DATA, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(CENSUS))
+        release_dumps.canonicalize_blank_nodes(store)
+        return release_dumps.write_dumps(store, folder, threads)
+
+    with ThreadPoolExecutor(2) as threads:
+        side_by_side = written(tmp_path / "a", threads)
+    assert side_by_side == written(tmp_path / "b", None)
+    assert list(side_by_side) == [f"tiers-lieux.{suffix}" for suffix in DUMP_FORMATS]
+
+
 def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "CONCURRENT_ENGINES", frozenset())
     (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +36,8 @@ AUTO_FAST_FROM_BYTES = 8_000_000
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
 #: has the measurements
 CONCURRENT_ENGINES = frozenset({"pyshacl", "fast"})
+#: threads writing the release: the on-disk store beside the in-memory copy and its dumps (docs/scale.md)
+BUILD_THREADS = 2
 
 
 class BuildRefused(Exception):
@@ -94,8 +97,8 @@ class BuildResult:
     outcome: ValidationOutcome | None
     seconds: float
     skipped: bool = False
-    #: seconds by phase: parse, dumps, store (in this process), validation (in its child process, from start to
-    #: answer) and the part of it the build waited for
+    #: seconds by phase: parse, dumps, store (in this process; the store is written beside the other two, so the
+    #: phases overlap), validation (in its child process, from start to answer) and the part of it the build waited for
     phases: dict[str, float] = field(default_factory=dict)
 
 
@@ -236,13 +239,21 @@ def build_release(
     try:
         if job is not None and engine not in CONCURRENT_ENGINES:
             outcome = _outcome(job, phases, validation_started)
-        dataset = phases.timed("parse", load_sources, files)
-        phases.timed("parse", canonicalize_blank_nodes, dataset)
-        graphs = graph_sizes(dataset)
-        triples = sum(graphs.values())
-        dumps = phases.timed("dumps", write_dumps, dataset, work_dir / "dumps")
-        del dataset
-        phases.timed("store", _write_store, files, work_dir / "store")
+        threads = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="tierslieux-build")
+        try:
+            # The on-disk store is loaded from the sources while the in-memory copy is parsed and dumped:
+            # Oxigraph releases the GIL, so the two use both cores. A parse error is raised by the parse.
+            store_written = threads.submit(phases.timed, "store", _write_store, files, work_dir / "store")
+            dataset = phases.timed("parse", load_sources, files)
+            phases.timed("parse", canonicalize_blank_nodes, dataset)
+            graphs = graph_sizes(dataset)
+            triples = sum(graphs.values())
+            dumps = phases.timed("dumps", write_dumps, dataset, work_dir / "dumps", threads)
+            del dataset
+            store_written.result()
+        finally:
+            # Nothing may still write into the work folder when it is published or removed.
+            threads.shutdown(wait=True, cancel_futures=True)
         if job is not None and outcome is None:
             outcome = _outcome(job, phases, validation_started)
         manifest = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import Executor, Future, wait
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -103,24 +104,39 @@ def file_info(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def write_dumps(store: ox.Store, dumps_dir: Path) -> dict[str, dict]:
+def write_dumps(store: ox.Store, dumps_dir: Path, executor: Executor | None = None) -> dict[str, dict]:
     """Write every dump of :data:`DUMP_FORMATS` from the in-memory ``store`` into ``dumps_dir``; return their sizes and checksums.
 
     ``store`` holds the dataset in named graphs and an empty default graph; the
     union of its named graphs is added to its default graph, from which the
     triple formats are written (so ``store`` is changed: it is meant to be dropped after).
+    With an ``executor``, the dumps of each kind are written side by side (Oxigraph
+    releases the GIL while it writes); every one is finished before this returns or raises.
     """
     dumps_dir.mkdir(parents=True)
-    paths = {suffix: dumps_dir / f"{DUMP_BASENAME}.{suffix}" for suffix in DUMP_FORMATS}
-    for suffix, (rdf_format, whole_dataset) in DUMP_FORMATS.items():
-        if whole_dataset:  # the dataset formats first, while the default graph is empty
-            store.dump(str(paths[suffix]), rdf_format, **_prefixes(rdf_format))
+    infos: dict[str, dict] = {}
+    # The dataset formats first, while the default graph is empty.
+    infos.update(_dump_all(store, dumps_dir, [s for s, (_, whole) in DUMP_FORMATS.items() if whole], executor))
     # A set: the default graph holds each triple once, whatever the number of sources stating it.
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    for suffix, (rdf_format, whole_dataset) in DUMP_FORMATS.items():
-        if not whole_dataset:
-            store.dump(str(paths[suffix]), rdf_format, from_graph=ox.DefaultGraph(), **_prefixes(rdf_format))
-    return {path.name: file_info(path) for path in paths.values()}
+    infos.update(_dump_all(store, dumps_dir, [s for s, (_, whole) in DUMP_FORMATS.items() if not whole], executor))
+    return {f"{DUMP_BASENAME}.{suffix}": infos[suffix] for suffix in DUMP_FORMATS}
+
+
+def _dump_all(store: ox.Store, dumps_dir: Path, suffixes: list[str], executor: Executor | None) -> dict[str, dict]:
+    if executor is None:
+        return {suffix: _dump(store, dumps_dir, suffix) for suffix in suffixes}
+    futures: dict[str, Future] = {suffix: executor.submit(_dump, store, dumps_dir, suffix) for suffix in suffixes}
+    wait(futures.values())  # all of them, so that none is still writing when a failure is raised
+    return {suffix: future.result() for suffix, future in futures.items()}
+
+
+def _dump(store: ox.Store, dumps_dir: Path, suffix: str) -> dict:
+    rdf_format, whole_dataset = DUMP_FORMATS[suffix]
+    path = dumps_dir / f"{DUMP_BASENAME}.{suffix}"
+    graph = {} if whole_dataset else {"from_graph": ox.DefaultGraph()}
+    store.dump(str(path), rdf_format, **graph, **_prefixes(rdf_format))
+    return file_info(path)
 
 
 def _prefixes(rdf_format: ox.RdfFormat) -> dict:
