@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -203,6 +207,49 @@ def test_dumps_written_side_by_side_equal_dumps_written_one_after_the_other(tmp_
         side_by_side = written(tmp_path / "a", threads)
     assert side_by_side == written(tmp_path / "b", None)
     assert list(side_by_side) == [f"tiers-lieux.{suffix}" for suffix in DUMP_FORMATS]
+
+
+def test_the_next_build_removes_the_work_folders_of_killed_builds_only(repo, tmp_path):
+    layout = BuildLayout(tmp_path / "b")
+    build_mini(repo, layout.root, validate=False)
+    abandoned = layout.releases_dir / ".20261122T000000000000Z.4194305.x1y2z3"  # above Linux's highest process id
+    ongoing = layout.releases_dir / f".20261122T000000000000Z.{os.getpid()}.a1b2c3"
+    for folder in (abandoned, ongoing):
+        (folder / "store").mkdir(parents=True)
+    build_mini(repo, layout.root, validate=False)
+    assert not abandoned.exists()
+    assert ongoing.is_dir(), "a build whose process runs is left alone"
+    assert len([p for p in layout.releases_dir.iterdir() if not p.name.startswith(".")]) == 2
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_validation_whose_build_is_killed_stops_and_leaves_no_answer_file(repo, tmp_path):
+    from tierslieux.sources import all_source_files
+
+    paths = [str(f.path) for f in all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")]
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from tierslieux.validation_process import ValidationJob\n"
+        "job = ValidationJob([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), 'pyshacl')\n"
+        "print(job._process.pid, job._answer, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    build = subprocess.Popen([sys.executable, "-c", script, str(repo / "shapes"), *paths], stdout=subprocess.PIPE, text=True)
+    pid, answer = build.stdout.readline().split()
+    build.kill()
+    build.wait()
+    deadline = time.monotonic() + 30
+    while not (_gone(int(pid)) and not Path(answer).exists()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(int(pid)), "the validation process stopped with its build"
+    assert not Path(answer).exists(), "its answer file, which nobody would read, is removed"
 
 
 def test_validating_before_the_build_refuses_the_same_graph(repo, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -36,6 +37,7 @@ AUTO_FAST_FROM_BYTES = 8_000_000
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
 #: has the measurements
 CONCURRENT_ENGINES = frozenset({"pyshacl", "fast"})
+_WORK_FOLDER = re.compile(r"^\.\d{8}T\d{12}Z\.(?P<pid>\d+)\.")
 #: threads writing the release: the on-disk store beside the in-memory copy and its dumps (docs/scale.md)
 BUILD_THREADS = 2
 
@@ -171,6 +173,30 @@ def _outcome(job: ValidationJob, phases: _Phases, started: float) -> ValidationO
     return outcome
 
 
+def _remove_abandoned_work(layout: BuildLayout) -> None:
+    """Remove the work folders of builds whose process is gone (killed mid-build: up to gigabytes each).
+
+    A work folder is named ``.<release id>.<process id>.<random>``; one whose process still
+    runs belongs to a build going on beside this one and is left alone.
+    """
+    if not layout.releases_dir.is_dir():
+        return
+    for folder in layout.releases_dir.iterdir():
+        found = _WORK_FOLDER.match(folder.name)
+        if found and folder.is_dir() and not _process_alive(int(found["pid"])):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _publish(layout: BuildLayout, release_dir: Path) -> None:
     link_tmp = layout.root / f".current.{os.getpid()}"
     link_tmp.unlink(missing_ok=True)
@@ -234,7 +260,8 @@ def build_release(
     layout.releases_dir.mkdir(parents=True, exist_ok=True)
     built_at = datetime.now(timezone.utc)
     release_id = built_at.strftime("%Y%m%dT%H%M%S%fZ")
-    work_dir = Path(tempfile.mkdtemp(prefix=f".{release_id}.", dir=layout.releases_dir))
+    _remove_abandoned_work(layout)
+    work_dir = Path(tempfile.mkdtemp(prefix=f".{release_id}.{os.getpid()}.", dir=layout.releases_dir))
     work_dir.chmod(0o755)  # mkdtemp's 0700 would hide the release from a service running as another user
     try:
         if job is not None and engine not in CONCURRENT_ENGINES:

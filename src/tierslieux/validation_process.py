@@ -3,7 +3,9 @@
 The child runs pySHACL (which needs a Python interpreter of its own to run
 beside the build) or the fast engine (whose JVM it starts), and sends back the
 :class:`~tierslieux.validation.ValidationOutcome`. It leads a process group of
-its own, so that cancelling the job also stops the JVM it started.
+its own, so that cancelling the job also stops the JVM it started. A child
+whose build is gone (killed, say) stops too, JVM included, and removes its
+answer file: nobody will read it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from .rdfio import RDFSyntaxError
@@ -48,8 +52,23 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str) -> Validati
     raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
 
 
+def _stop_with_parent(parent: int, answer: Path) -> None:
+    """Wait until the build ``parent`` is gone, then remove the answer file and stop this process group (and its JVM)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    answer.unlink(missing_ok=True)
+    if os.getpgrp() == os.getpid():  # the group of its own that ValidationJob gave it
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(1)
+
+
 def _child_main() -> None:
-    """Run one validation: the job (JSON) on stdin, the answer pickled into the file named by ``argv[1]``."""
+    """Run one validation: the job (JSON) on stdin, the answer pickled into the file named by ``argv[1]``.
+
+    ``argv[2]`` is the build's process id: the validation stops when that process is gone.
+    """
+    answer, parent = Path(sys.argv[1]), int(sys.argv[2])
+    threading.Thread(target=_stop_with_parent, args=(parent, answer), daemon=True).start()
     job = json.load(sys.stdin)
     try:
         message = ("ok", validate_files([Path(p) for p in job["paths"]], Path(job["shapes_dir"]), job["engine"]))
@@ -57,8 +76,10 @@ def _child_main() -> None:
         message = ("syntax", (error.path, error.line, error.column, error.reason))
     except Exception as error:  # noqa: BLE001 - every failure is reported to the parent
         message = ("error", f"{type(error).__name__}: {error}")
-    with open(sys.argv[1], "wb") as answer:
-        pickle.dump(message, answer, protocol=pickle.HIGHEST_PROTOCOL)
+    with answer.open("wb") as handle:
+        pickle.dump(message, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    if os.getppid() != parent:  # the build ended while the answer was written
+        answer.unlink(missing_ok=True)
 
 
 class ValidationJob:
@@ -75,7 +96,9 @@ class ValidationJob:
         handle, answer = tempfile.mkstemp(prefix="tierslieux-validation-", suffix=".pickle")
         os.close(handle)
         self._answer = Path(answer)
-        self._process = subprocess.Popen([sys.executable, "-m", __name__, answer], stdin=subprocess.PIPE, start_new_session=True)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, answer, str(os.getpid())], stdin=subprocess.PIPE, start_new_session=True
+        )
         job = {"paths": [str(p) for p in paths], "shapes_dir": str(shapes_dir), "engine": engine}
         self._process.stdin.write(json.dumps(job).encode())
         self._process.stdin.close()
