@@ -37,6 +37,7 @@ AUTO_FAST_FROM_BYTES = 8_000_000
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
 #: has the measurements
 CONCURRENT_ENGINES = frozenset({"pyshacl", "fast"})
+#: a build's work folder, ``.<release id>.<process id>.<random>``, until it becomes ``releases/<release id>``
 _WORK_FOLDER = re.compile(r"^\.\d{8}T\d{12}Z\.(?P<pid>\d+)\.")
 #: threads writing the release: the on-disk store beside the in-memory copy and its dumps (docs/scale.md)
 BUILD_THREADS = 2
