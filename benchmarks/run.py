@@ -232,6 +232,13 @@ def say(message: str) -> None:
     print(f"{datetime.datetime.now():%H:%M:%S} {message}", flush=True)
 
 
+def _serve_threads() -> int:
+    """Threads per worker that `tierslieux serve` runs (its default: the benchmark does not pass --threads)."""
+    from tierslieux.service.gunicorn_settings import DEFAULT_THREADS
+
+    return DEFAULT_THREADS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report; return the exit status."""
     args = parse_args(argv)
@@ -263,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             "time_budget": settings.time_budget,
             "request_timeout": settings.request_timeout,
             "workers": args.workers,
+            "threads": _serve_threads(),
             "cold_start_repeats": args.cold_start_repeats,
             "rdflib_cap_seconds": args.rdflib_cap,
             "rdflib_start_timeout": args.rdflib_start_timeout,

@@ -116,11 +116,24 @@ def test_the_dataset_dumps_hold_what_the_store_holds(repo, tmp_path):
     assert dump(layout, "ttl").read_text(encoding="utf-8").count("@prefix tl: <https://w3id.org/tiers-lieux/ontology#> .") == 1
 
 
+class PublishedRelease:
+    """A release built from the mini repository, which a later, failing build must leave as it is."""
+
+    def __init__(self, repo: Path, out: Path):
+        build_mini(repo, out)
+        self.layout = BuildLayout(out)
+        self.release = self.layout.current.resolve()
+        self.manifest = self.layout.manifest()
+
+    def assert_unchanged(self) -> None:
+        assert self.layout.current.resolve() == self.release and self.layout.manifest() == self.manifest
+        assert [p.name for p in self.layout.releases_dir.iterdir()] == [self.release.name]
+
+
 def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_written_meanwhile(repo, tmp_path, monkeypatch, jobs):
     out = tmp_path / "b"
-    build_mini(repo, out)
-    layout = BuildLayout(out)
-    before, before_manifest = layout.current.resolve(), layout.manifest()
+    published = PublishedRelease(repo, out)
+    layout = published.layout
     written: list[Path] = []
     real_write_store = build._write_store
 
@@ -136,16 +149,13 @@ def test_a_refused_graph_leaves_no_work_folder_though_store_and_dumps_were_writt
     [store_dir] = written
     assert store_dir.parent.parent == layout.releases_dir and store_dir.parent.name.startswith(".")
     assert not store_dir.parent.exists(), "the work folder is removed"
-    assert layout.current.resolve() == before and layout.manifest() == before_manifest
-    assert [p.name for p in layout.releases_dir.iterdir()] == [before.name]
+    published.assert_unchanged()
     assert [job._process.returncode for job in jobs] == [0, 0]
 
 
 def test_a_store_that_fails_beside_the_dumps_publishes_nothing_and_leaves_no_work_folder(repo, tmp_path, monkeypatch):
     out = tmp_path / "b"
-    build_mini(repo, out)
-    layout = BuildLayout(out)
-    before, before_manifest = layout.current.resolve(), layout.manifest()
+    published = PublishedRelease(repo, out)
     dumps_written: list[Path] = []
     real_write_dumps = build.write_dumps
 
@@ -165,8 +175,7 @@ def test_a_store_that_fails_beside_the_dumps_publishes_nothing_and_leaves_no_wor
     [(dumps_dir, names)] = dumps_written
     assert names == sorted(f"tiers-lieux.{suffix}" for suffix in DUMP_FORMATS), "the dumps were written beside the failing store"
     assert not dumps_dir.parent.exists(), "then the work folder was removed"
-    assert layout.current.resolve() == before and layout.manifest() == before_manifest
-    assert [p.name for p in layout.releases_dir.iterdir()] == [before.name]
+    published.assert_unchanged()
 
 
 def test_a_failing_dump_is_raised_once_the_dumps_beside_it_are_finished(tmp_path, monkeypatch):

@@ -259,6 +259,11 @@ def _git_text(git: dict | None) -> str:
     return text
 
 
+def _workers_text(settings: dict) -> str:
+    threads = settings.get("threads")
+    return f"{settings['workers']} gthread workers" + (f" of {threads} threads (tierslieux serve's default)" if threads else "")
+
+
 def _machine_lines(results: dict) -> list[str]:
     machine = results["machine"]
     packages = machine["packages"]
@@ -270,7 +275,7 @@ def _machine_lines(results: dict) -> list[str]:
         ["pyoxigraph / Oxigraph server", f"{packages['pyoxigraph']} / {machine['oxigraph_server']}"],
         ["rdflib / rdflib-endpoint", f"{packages['rdflib']} / {packages['rdflib-endpoint']} (FastAPI {packages['fastapi']}, uvicorn {packages['uvicorn']})"],
         ["pySHACL", packages["pyshacl"]],
-        ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {results['settings']['workers']} gthread workers of 4 threads (tierslieux serve's default), each with its query processes"],
+        ["This service", f"tierslieux {packages['tierslieux']}: Flask {packages['flask']} on gunicorn {packages['gunicorn']}, {_workers_text(results['settings'])}, each with its query processes"],
         ["Load average (1, 5, 15 min)", f"{machine['load_average_start']} when the first run started, {results.get('load_average_end')} when the last one ended (per dataset below)"],
         ["Code measured", _git_text(machine.get("git"))],
     ]

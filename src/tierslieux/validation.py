@@ -15,6 +15,9 @@ from .namespaces import PREFIXES, bind_prefixes
 from .paths import ONTOLOGY_DIR, SHAPES_DIR, turtle_files
 from .rdfio import parse_file
 
+#: the SHACL engines: pySHACL (the reference) and TopQuadrant's (:mod:`tierslieux.fastvalidation`)
+ENGINES = ("pyshacl", "fast")
+
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 SEVERITY_NAMES = {
     "en": {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"},
@@ -124,8 +127,8 @@ def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | N
     SHACL engine instead of pySHACL (:mod:`tierslieux.fastvalidation`: the same
     results, much faster on big graphs; it needs a JDK).
     """
-    if engine not in ("pyshacl", "fast"):
-        raise ValueError(f"unknown SHACL engine {engine!r}; known: pyshacl, fast")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
     shapes = shapes if shapes is not None else load_shapes()
     model = model if model is not None else load_model()
     if engine == "fast":

@@ -23,9 +23,7 @@ import time
 from pathlib import Path
 
 from .rdfio import RDFSyntaxError
-from .validation import ValidationOutcome
-
-ENGINES = ("pyshacl", "fast")
+from .validation import ENGINES, ValidationOutcome
 
 
 class ValidationFailed(RuntimeError):

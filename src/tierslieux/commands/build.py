@@ -7,20 +7,18 @@ from pathlib import Path
 
 import click
 
-from ..build import BuildLayout, BuildRefused, build_release
+from ..build import AUTO_FAST_FROM_BYTES, BuildLayout, BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
-from ..validation import format_report
+from ..validation import ENGINES, format_report
 from ..validation_process import ValidationFailed
+from .options import ENGINES_HELP, make_engine_option
 
 #: ``--engine`` of ``build``: the shared engines, and ``auto``, which chooses by the size of the sources.
-build_engine_option = click.option(
-    "--engine",
-    type=click.Choice(["pyshacl", "fast", "auto"]),
-    default="pyshacl",
-    show_default=True,
-    help="SHACL engine: pySHACL (the reference), TopQuadrant's (same results, faster on big graphs; needs a JDK), "
-    "or auto: pySHACL for sources under 8 MB, TopQuadrant's above (pySHACL, with a notice, when Java is missing).",
+build_engine_option = make_engine_option(
+    (*ENGINES, "auto"),
+    f"SHACL engine: {ENGINES_HELP}, or auto: pySHACL for sources under {AUTO_FAST_FROM_BYTES // 1_000_000} MB, "
+    "TopQuadrant's above (pySHACL, with a notice, when Java is missing).",
 )
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import click
 
-#: ``--engine``: which SHACL engine validates (``validate``, ``build``).
-engine_option = click.option(
-    "--engine",
-    type=click.Choice(["pyshacl", "fast"]),
-    default="pyshacl",
-    show_default=True,
-    help="SHACL engine: pySHACL (the reference) or TopQuadrant's (same results, faster on big graphs; needs a JDK).",
-)
+from ..validation import ENGINES
+
+#: what the engines are, for the options' help
+ENGINES_HELP = "pySHACL (the reference) or TopQuadrant's (same results, faster on big graphs; needs a JDK)"
+
+
+def make_engine_option(choices: tuple[str, ...] = ENGINES, help_text: str = f"SHACL engine: {ENGINES_HELP}."):
+    """Return an ``--engine`` option offering ``choices``, pySHACL by default."""
+    return click.option("--engine", type=click.Choice(list(choices)), default="pyshacl", show_default=True, help=help_text)
+
+
+#: ``--engine``: which SHACL engine validates (``validate``).
+engine_option = make_engine_option()
