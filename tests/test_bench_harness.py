@@ -78,6 +78,10 @@ def test_smoke_run_measures_every_named_query_on_the_three_servers(smoke):
     assert dataset["triples"] > 0
     assert dataset["queries"] == NAMED
     for target in (report.OURS, report.OXIGRAPH):
+        probe = dataset["targets"][target]["probe"]
+        assert probe["query"] == "ASK {}"
+        for concurrency in ("1", "4"):
+            assert probe["cells"][concurrency]["ok"] == probe["cells"][concurrency]["sent"] >= 1, (target, probe)
         queries = dataset["targets"][target]["queries"]
         assert sorted(queries) == NAMED
         for name, entry in queries.items():
@@ -133,6 +137,8 @@ def test_smoke_report_is_a_well_formed_results_table(smoke):
     for heading in ("# Benchmark results", "## Machine", "## Method", "## Targets", "### Named queries, 1 client", "### Named queries, 4 clients"):
         assert f"\n{heading}\n" in f"\n{text}", heading
     assert results["machine"]["cpu_model"] in text
+    assert "| Target | Dataset | Measured | Same target, Oxigraph server (the engine alone) | Verdict |" in text
+    assert "- `ASK {}` on each SPARQL endpoint (the probe: no work for the engine, so the fixed cost of a request): tierslieux 1 client " in text
     for concurrency in ("1 client", "4 clients"):
         section = text.split(f"### Named queries, {concurrency}\n", 1)[1].lstrip("\n").split("\n\n", 1)[0]
         lines = section.splitlines()

@@ -3,7 +3,9 @@
 The three servers get the same query text: the named query's ``.rq`` with its
 parameters' defaults bound by a ``VALUES`` block (``query_params.inject_values``,
 what the service itself runs). This service is reached through its named-query
-route ``/queries/{name}``, the others through their SPARQL endpoint.
+route ``/queries/{name}``, the others through their SPARQL endpoint. Each
+server also answers ``ASK {}`` on its SPARQL endpoint (the probe): its fixed
+cost per request, with no work for the engine.
 
 A server that stops answering (a query past the request timeout keeps an
 rdflib-endpoint busy long after the client gave up) is waited for, then
@@ -20,6 +22,9 @@ from pathlib import Path
 
 from .load import HttpRequest, run_cell, send_once
 from .servers import HOST, Server, ServerFailed
+
+#: the query with no work for the engine: what a server answers it at is its fixed cost per request
+PROBE_QUERY = "ASK {}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class TargetRun:
     server: str
     queries: dict[str, dict] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    #: :data:`PROBE_QUERY` on the server's SPARQL endpoint: {"query": ..., "cells": {concurrency: cell}}
+    probe: dict = field(default_factory=dict)
 
 
 def bench_queries(folder: Path) -> list[BenchQuery]:
@@ -90,6 +97,29 @@ def recover(server: Server, settings: Settings, events: list[str]) -> None:
     events.append(f"restarted the server (still busy after {settings.drain_timeout:.0f} s); ready again in {seconds:.1f} s")
 
 
+def measure_probe(server: Server, settings: Settings) -> dict:
+    """Send :data:`PROBE_QUERY` to ``server``'s SPARQL endpoint in one cell per concurrency; return the cells.
+
+    The engine has nothing to do, so the rate is the server's fixed cost per
+    request (HTTP, framework, query dispatch): the ceiling of any query's rate.
+    """
+    request = server.sparql_request(PROBE_QUERY)
+    send_once(HOST, server.port, request, timeout=settings.request_timeout)  # warm-up
+    cells = {}
+    for concurrency in settings.concurrencies:
+        cell = run_cell(
+            HOST,
+            server.port,
+            request,
+            concurrency=concurrency,
+            max_requests=settings.max_requests,
+            time_budget=settings.time_budget,
+            request_timeout=settings.request_timeout,
+        )
+        cells[str(concurrency)] = cell.as_dict()
+    return {"query": PROBE_QUERY, "cells": cells}
+
+
 def measure(
     server: Server,
     request_for: Callable[[BenchQuery], HttpRequest],
@@ -99,11 +129,12 @@ def measure(
 ) -> TargetRun:
     """Measure every query of ``queries`` on ``server``; start nothing new once ``cap_seconds`` have passed.
 
-    First every query's warm-up, then the load cells, cheapest warm-up first:
-    under a time cap, what is left out is the slowest queries' cells, while
+    First :func:`measure_probe`, then every query's warm-up, then the load cells, cheapest
+    warm-up first: under a time cap, what is left out is the slowest queries' cells, while
     their warm-up (one request) is still known.
     """
     run = TargetRun(server.name)
+    run.probe = measure_probe(server, settings)
     started = time.perf_counter()
     state: dict[str, str | None] = {"dead": None}
 
