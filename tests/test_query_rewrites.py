@@ -41,6 +41,8 @@ EXTRA_CASES = {
     "places-near": [{"lat": "48.8566", "long": "2.3522", "radius": "20"}, {"lat": "45.7640", "long": "4.8357", "radius": "0"}],
     "communes-with-most-places": [{"min": "1"}],
     "places-founded-in": [{"year": "2015"}],
+    # a letter most names hold, a text in capitals, an accented one, and one found in an alternative label only
+    "places-by-name": [{"text": "a"}, {"text": "LAB"}, {"text": "café"}, {"text": "aubuisson"}],
 }
 
 
