@@ -25,6 +25,8 @@ from .servers import HOST, Server, ServerFailed
 
 #: the query with no work for the engine: what a server answers it at is its fixed cost per request
 PROBE_QUERY = "ASK {}"
+#: the probe's cells may send this many times the named queries' ``max_requests`` (still bounded by ``time_budget``)
+PROBE_REQUESTS_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ def measure_probe(server: Server, settings: Settings) -> dict:
 
     The engine has nothing to do, so the rate is the server's fixed cost per
     request (HTTP, framework, query dispatch): the ceiling of any query's rate.
+    Each cell may send :data:`PROBE_REQUESTS_FACTOR` times the named queries'
+    ``max_requests``: a few hundred answers take a fast server only some
+    hundredths of a second, too short to measure.
     """
     request = server.sparql_request(PROBE_QUERY)
     send_once(HOST, server.port, request, timeout=settings.request_timeout)  # warm-up
@@ -112,7 +117,7 @@ def measure_probe(server: Server, settings: Settings) -> dict:
             server.port,
             request,
             concurrency=concurrency,
-            max_requests=settings.max_requests,
+            max_requests=settings.max_requests * PROBE_REQUESTS_FACTOR,
             time_budget=settings.time_budget,
             request_timeout=settings.request_timeout,
         )
@@ -129,12 +134,12 @@ def measure(
 ) -> TargetRun:
     """Measure every query of ``queries`` on ``server``; start nothing new once ``cap_seconds`` have passed.
 
-    First :func:`measure_probe`, then every query's warm-up, then the load cells, cheapest
-    warm-up first: under a time cap, what is left out is the slowest queries' cells, while
-    their warm-up (one request) is still known.
+    First every query's warm-up, then the load cells, cheapest warm-up first: under a time
+    cap, what is left out is the slowest queries' cells, while their warm-up (one request)
+    is still known. Last :func:`measure_probe`, on a server warmed up by all of that (right
+    after a start, a worker may still be opening its store).
     """
     run = TargetRun(server.name)
-    run.probe = measure_probe(server, settings)
     started = time.perf_counter()
     state: dict[str, str | None] = {"dead": None}
 
@@ -181,6 +186,8 @@ def measure(
                 state["dead"] = _recover(server, settings, run)
                 if state["dead"]:
                     break
+    if not state["dead"]:
+        run.probe = measure_probe(server, settings)
     return run
 
 

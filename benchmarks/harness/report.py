@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .compare import PROBE_REQUESTS_FACTOR
+
 OURS, OXIGRAPH, RDFLIB = "tierslieux", "oxigraph", "rdflib-endpoint"
 TARGETS = (OURS, OXIGRAPH, RDFLIB)
 #: the concurrency at which throughput ratios are judged (the issue's reference figures used four clients)
@@ -466,7 +468,8 @@ def render(results: dict, observations: str = "") -> str:
         f"q/s counts successful answers over the cell's wall time; median and p95 (nearest rank) are over successful answers.",
         f"- Ratios divide this service's q/s by the other server's at the same concurrency; targets are judged at {JUDGED_CONCURRENCY} clients. "
         f"\"> x\" is a lower bound: the other server answered nothing within the request timeout.",
-        f"- Before its named queries, each server answers `ASK {{}}` on its SPARQL endpoint in one cell per concurrency (the probe): "
+        f"- After its named queries, each server answers `ASK {{}}` on its SPARQL endpoint in one cell per concurrency (the probe, "
+        f"up to {settings['max_requests'] * PROBE_REQUESTS_FACTOR} requests or {settings['time_budget']:g} s): "
         f"the engine has no work there, so its rate is the server's fixed cost per request. The targets table puts beside each "
         f"target what Oxigraph server (or its loader) reaches on the same target in the same run: the engine alone, without this service around it.",
         f"- The client runs on the same {results['machine']['usable_cores']} cores as the servers (its CPU per request is in `results.json`); "
