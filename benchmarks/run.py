@@ -28,6 +28,8 @@ sys.path.insert(0, str(HERE))
 
 from harness import compare, datasets, machine, report, servers  # noqa: E402
 
+from tierslieux.service.gunicorn_settings import DEFAULT_THREADS  # noqa: E402
+
 FULL_DATASETS = "real,0.1M,1M"
 
 
@@ -232,13 +234,6 @@ def say(message: str) -> None:
     print(f"{datetime.datetime.now():%H:%M:%S} {message}", flush=True)
 
 
-def _serve_threads() -> int:
-    """Threads per worker that `tierslieux serve` runs (its default: the benchmark does not pass --threads)."""
-    from tierslieux.service.gunicorn_settings import DEFAULT_THREADS
-
-    return DEFAULT_THREADS
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report; return the exit status."""
     args = parse_args(argv)
@@ -270,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             "time_budget": settings.time_budget,
             "request_timeout": settings.request_timeout,
             "workers": args.workers,
-            "threads": _serve_threads(),
+            "threads": DEFAULT_THREADS,  # `tierslieux serve`'s default: the benchmark does not pass --threads
             "cold_start_repeats": args.cold_start_repeats,
             "rdflib_cap_seconds": args.rdflib_cap,
             "rdflib_start_timeout": args.rdflib_start_timeout,
