@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import compare, datasets, machine, report, servers  # noqa: E402
 
-from tierslieux.service.gunicorn_settings import DEFAULT_THREADS  # noqa: E402
+from tierslieux.service.gunicorn_settings import DEFAULT_THREADS
 
 FULL_DATASETS = "real,0.1M,1M"
 

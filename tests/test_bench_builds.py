@@ -66,7 +66,7 @@ def test_a_size_in_triples_needs_the_calibration():
 
 def test_the_calibration_predicts_the_generators_size(tmp_path):
     """Two small sizes fix the line; a third size, generated for real, falls on it."""
-    from tierslieux.generate import generate_lines
+    from tierslieux.build.generate import generate_lines
 
     calibration = datasets.calibrate(1, tmp_path, sizes=(20, 120))
     assert 10 < calibration.per_place < 60 and calibration.fixed > 1000

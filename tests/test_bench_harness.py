@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from harness import compare, load, report  # noqa: E402
 
-from tierslieux.named_queries import load_named_queries  # noqa: E402
-from tierslieux.paths import QUERIES_DIR  # noqa: E402
+from tierslieux.paths import QUERIES_DIR
+from tierslieux.queries.named import load_named_queries
 
 NAMED = sorted(load_named_queries(QUERIES_DIR))
 

@@ -13,12 +13,13 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-import tierslieux.build as build
-from tierslieux.build import BuildLayout, BuildRefused, build_release
+import tierslieux.build.builder as build
+from tierslieux.build.builder import BuildRefused, build_release
+from tierslieux.build.dumps import DUMP_FORMATS
 from tierslieux.cli import main
 from tierslieux.rdfio import RDFSyntaxError
-from tierslieux.release_dumps import DUMP_FORMATS
-from tierslieux.validation_process import ValidationFailed, ValidationJob
+from tierslieux.release import BuildLayout
+from tierslieux.validation.process import ValidationFailed, ValidationJob
 
 from .conftest import MINI_BAD_DATA
 
@@ -181,7 +182,7 @@ def test_a_store_that_fails_beside_the_dumps_publishes_nothing_and_leaves_no_wor
 def test_a_failing_dump_is_raised_once_the_dumps_beside_it_are_finished(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    import tierslieux.release_dumps as release_dumps
+    import tierslieux.build.dumps as release_dumps
 
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode(PLACE), ox.NamedNode(LABEL), ox.Literal("La Coroutine", language="fr"), ox.NamedNode(CURATED)))
@@ -204,7 +205,7 @@ def test_a_failing_dump_is_raised_once_the_dumps_beside_it_are_finished(tmp_path
 def test_dumps_written_side_by_side_equal_dumps_written_one_after_the_other(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    import tierslieux.release_dumps as release_dumps
+    import tierslieux.build.dumps as release_dumps
 
     def written(folder: Path, threads) -> dict:
         store = ox.Store()
@@ -239,13 +240,13 @@ def _gone(pid: int) -> bool:
 
 
 def test_a_validation_whose_build_is_killed_stops_and_leaves_no_answer_file(repo, tmp_path):
-    from tierslieux.sources import all_source_files
+    from tierslieux.build.sources import all_source_files
 
     paths = [str(f.path) for f in all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")]
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from tierslieux.validation_process import ValidationJob\n"
+        "from tierslieux.validation.process import ValidationJob\n"
         "job = ValidationJob([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), 'pyshacl')\n"
         "print(job._process.pid, job._answer, flush=True)\n"
         "time.sleep(120)\n"
@@ -329,3 +330,18 @@ def test_auto_takes_the_fast_engine_above_the_threshold(repo, tmp_path, monkeypa
     (repo / "data/curated/bad.ttl").unlink()
     build_mini(repo, tmp_path / "b", engine="auto")
     assert BuildLayout(tmp_path / "b").manifest()["validation"]["engine"] == "fast"
+
+
+def test_writing_the_store_closes_it_even_when_a_source_does_not_parse(tmp_path):
+    """Regression (the rebuild flake): a store left open by a failed load kept RocksDB writing into the work folder
+    while a refused build removed it, so ``releases/.<id>…/store/`` survived about one run in three."""
+    good = tmp_path / "a-good.ttl"
+    good.write_text(EXTRA_DATA, encoding="utf-8")
+    bad = tmp_path / "z-bad.ttl"
+    bad.write_text("<a> <b> .\n", encoding="utf-8")
+    files = [build.SourceFile(path, f"https://example.org/graph/{path.stem}") for path in (good, bad)]
+    store_dir = tmp_path / "store"
+    with pytest.raises(RDFSyntaxError) as caught:
+        build._write_store(files, store_dir)
+    assert caught.value.path == bad  # the exception, and with it its traceback, is still alive here
+    ox.Store(str(store_dir))  # would raise "lock hold by current process" if the failed load had left the store open

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from tierslieux.build import BuildLayout, BuildRefused, build_release
+from tierslieux.build.builder import BuildRefused, build_release
 from tierslieux.cli import main
 from tierslieux.paths import DATA_DIR
+from tierslieux.release import BuildLayout
 
 from .conftest import MINI_BAD_DATA, MINI_SHAPES
 

@@ -12,14 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as rdfns
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from tierslieux.namespaces import (
-    ID_BASE,
-    RESOURCE_KINDS,
-    SCHEMES,
-    TL,
-    VOCAB_BASE,
-    resource_iri,
-)
+from tierslieux.namespaces import ID_BASE, RESOURCE_KINDS, SCHEMES, TL, VOCAB_BASE, resource_iri
 from tierslieux.paths import DATA_DIR
 from tierslieux.rdfio import canonical_turtle, parse_file
 

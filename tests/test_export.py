@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from tierslieux.build import dataset_union
+from tierslieux.build.builder import dataset_union
 from tierslieux.cli import main
 from tierslieux.exporting.formats import CONTEXT_FILE, export
 from tierslieux.exporting.selection import load, places

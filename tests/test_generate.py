@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from tierslieux.cli import main
-from tierslieux.generate import (
+from tierslieux.build.generate import (
     SLUG_PREFIX,
     SYNTHETIC_QID_BASE,
     GeneratorError,
@@ -22,6 +21,7 @@ from tierslieux.generate import (
     generate_lines,
     real_files,
 )
+from tierslieux.cli import main
 from tierslieux.namespaces import ID_BASE, TL, WD
 from tierslieux.rdfio import canonical_turtle, parse_file
 from tierslieux.validation import validate_graph

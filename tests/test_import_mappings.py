@@ -9,7 +9,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from tierslieux.importing.issues import ImportFailure, REJECTED, WARNING
+from tierslieux.importing.issues import REJECTED, WARNING, ImportFailure
 from tierslieux.importing.mapping import load_mapping
 from tierslieux.importing.matching import MATCHED_RULE
 from tierslieux.importing.pipeline import run_import

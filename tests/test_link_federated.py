@@ -16,9 +16,9 @@ import pytest
 from tierslieux import namespaces
 from tierslieux.linking.config import configured_endpoint
 from tierslieux.linking.pipeline import link_places
-from tierslieux.named_queries import load_named_queries
 from tierslieux.paths import QUERIES_DIR
-from tierslieux.query_params import bind_parameters, substitutions
+from tierslieux.queries.named import load_named_queries
+from tierslieux.queries.parameters import bind_parameters, substitutions
 from tierslieux.service import DEFAULTS, guard
 
 from .linking.servers import PLACES, make_client

@@ -8,13 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tierslieux.cli import main
-from tierslieux.linking.linkstore import (
-    CHOSEN,
-    CONFIRMED,
-    read_links,
-    read_rejections,
-    read_unmatched,
-)
+from tierslieux.linking.linkstore import CHOSEN, CONFIRMED, read_links, read_rejections, read_unmatched
 from tierslieux.linking.pipeline import link_places
 from tierslieux.linking.review import ReviewError, apply_review, read_queue, write_queue
 from tierslieux.namespaces import SEMAPV, SSSOM

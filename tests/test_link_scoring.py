@@ -18,21 +18,8 @@ from tierslieux.linking.normalize import (
     website_similarity,
 )
 from tierslieux.linking.places import Place
-from tierslieux.linking.scoring import (
-    ACCEPT,
-    NO_MATCH,
-    REVIEW,
-    decide,
-    rank,
-    score_item,
-)
-from tierslieux.linking.wikidata import (
-    VERIFIED_KIND_CLASSES,
-    VERIFIED_KIND_PRACTICES,
-    entity,
-    fold_expression,
-    qid,
-)
+from tierslieux.linking.scoring import ACCEPT, NO_MATCH, REVIEW, decide, rank, score_item
+from tierslieux.linking.wikidata import VERIFIED_KIND_CLASSES, VERIFIED_KIND_PRACTICES, entity, fold_expression, qid
 
 
 def test_names_ignore_case_accents_punctuation_and_stop_words():

@@ -23,11 +23,10 @@ from tests.queries.expected import EXPECTED_DIR, Case, ResultSet, all_cases
 # tested elsewhere) and `tierslieux serve` on it as a real process on a free loopback port.
 from tests.service.conftest import built, free_port, live_server, oxigraph_store  # noqa: F401  (pytest fixtures)
 from tierslieux import namespaces
-from tierslieux.build import BuildLayout
 from tierslieux.cli import main
-from tierslieux.named_queries import NamedQuery, QueryParameter, load_named_queries
 from tierslieux.paths import QUERIES_DIR
-from tierslieux.query_params import (
+from tierslieux.queries.named import NamedQuery, QueryParameter, load_named_queries
+from tierslieux.queries.parameters import (
     ParameterError,
     bind_parameters,
     inject_values,
@@ -36,6 +35,7 @@ from tierslieux.query_params import (
     query_form,
     substitutions,
 )
+from tierslieux.release import BuildLayout
 
 QUERIES = load_named_queries(QUERIES_DIR)
 CASES = all_cases(QUERIES)

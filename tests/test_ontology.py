@@ -17,17 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as rdflib_ns
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS
 
-from tierslieux.namespaces import (
-    ONTOLOGY_IRI,
-    PAIR,
-    SCHEMES,
-    TL,
-    VANN,
-    WD,
-    bind_prefixes,
-    resource_iri,
-    scheme_iri,
-)
+from tierslieux.namespaces import ONTOLOGY_IRI, PAIR, SCHEMES, TL, VANN, WD, bind_prefixes, resource_iri, scheme_iri
 from tierslieux.paths import ONTOLOGY_DIR, VOCABULARY_DIR
 from tierslieux.rdfio import parse_file
 

@@ -6,8 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from tierslieux.commands.qc import run_lint
-from tierslieux.named_queries import load_named_queries
 from tierslieux.paths import QC_QUERIES_DIR
+from tierslieux.queries.named import load_named_queries
 
 PREFIXES = """\
 @prefix owl: <http://www.w3.org/2002/07/owl#> .

@@ -18,11 +18,12 @@ import pytest
 
 from tests.queries.expected import CASES_FILE, Case, ResultSet
 from tests.service.conftest import built  # noqa: F401  (pytest fixture: the repository's graph, built)
-from tierslieux.build import BuildLayout, build_release
-from tierslieux.generate import generate_graph
-from tierslieux.named_queries import NamedQuery, load_named_queries, parse_named_query
+from tierslieux.build.builder import build_release
+from tierslieux.build.generate import generate_graph
 from tierslieux.paths import QUERIES_DIR
-from tierslieux.query_params import bind_parameters, inject_values, substitutions
+from tierslieux.queries.named import NamedQuery, load_named_queries, parse_named_query
+from tierslieux.queries.parameters import bind_parameters, inject_values, substitutions
+from tierslieux.release import BuildLayout
 
 BEFORE_DIR = Path(__file__).resolve().parent / "fixtures" / "queries-before"
 BEFORE = {path.stem: parse_named_query(path) for path in sorted(BEFORE_DIR.glob("*.rq"))}

@@ -2,7 +2,7 @@
 
 A small store with awkward terms (tabs, newlines, quotes, non-ASCII text,
 language tags, datatypes, blank nodes, unbound variables) is queried through
-real query processes (:class:`tierslieux.query_runner.IsolatedStore`) and
+real query processes (:class:`tierslieux.stores.query_processes.IsolatedStore`) and
 compared with the same query run by pyoxigraph in this process.
 """
 
@@ -13,10 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tierslieux.query_runner import CHUNK_ITEMS, IsolatedStore
-from tierslieux.store import StoreError
-from tierslieux.service.results import TooManyResults, render
-from tierslieux.service.results import SOLUTION_FORMATS
+from tierslieux.service.results import SOLUTION_FORMATS, TooManyResults, render
+from tierslieux.stores.base import StoreError
+from tierslieux.stores.query_processes import CHUNK_ITEMS, IsolatedStore
 
 EX = "https://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

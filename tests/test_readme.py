@@ -7,10 +7,10 @@ import shlex
 
 import pytest
 
+from tierslieux.build.sources import all_source_files
 from tierslieux.commands.qc import load_sources_store
-from tierslieux.named_queries import load_named_queries
 from tierslieux.paths import QUERIES_DIR
-from tierslieux.sources import all_source_files
+from tierslieux.queries.named import load_named_queries
 
 from .conftest import REPO_ROOT
 

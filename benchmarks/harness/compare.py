@@ -64,8 +64,8 @@ class TargetRun:
 
 def bench_queries(folder: Path) -> list[BenchQuery]:
     """Return the named queries of ``folder`` (not its subfolders) with their defaults bound into the text."""
-    from tierslieux.named_queries import load_named_queries
-    from tierslieux.query_params import bind_parameters, inject_values
+    from tierslieux.queries.named import load_named_queries
+    from tierslieux.queries.parameters import bind_parameters, inject_values
 
     return [BenchQuery(q.name, q.title, inject_values(q.text, bind_parameters(q, {}))) for q in load_named_queries(folder).values()]
 

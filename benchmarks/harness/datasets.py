@@ -1,6 +1,6 @@
 """The graphs measured: the repository's own data, and generated graphs of N places.
 
-A generated graph (``tierslieux.generate.generate_graph``) is written once into
+A generated graph (``tierslieux.build.generate.generate_graph``) is written once into
 ``CACHE/gen-N-sS/data/generated.ttl`` (outside git) and kept while the generator's source is unchanged; every run
 builds it anew, since the build is one of the things measured.
 """
@@ -106,7 +106,7 @@ def calibrate(seed: int, cache: Path, sizes: tuple[int, int] = (200, 2000)) -> C
 
     The result is kept in ``cache`` while the generator, the ontology and the real data are unchanged.
     """
-    from tierslieux.generate import generate_lines
+    from tierslieux.build.generate import generate_lines
     from tierslieux.paths import DATA_DIR, ONTOLOGY_DIR, turtle_files
 
     ontology = turtle_files(ONTOLOGY_DIR)
@@ -135,7 +135,7 @@ def _count_triples(path: Path) -> int:
 
 
 def _generator_digest() -> str:
-    import tierslieux.generate as generate
+    import tierslieux.build.generate as generate
 
     return hashlib.sha256(Path(generate.__file__).read_bytes()).hexdigest()
 
@@ -157,7 +157,7 @@ def prepare_data(dataset: Dataset, cache: Path, log_path: Path) -> tuple[Path, d
     # N-Triples is Turtle, and the build loads data/**/*.ttl: the generator's fast .nt output is kept under a .ttl name.
     script = (
         "import os, sys\n"
-        "from tierslieux.generate import generate_graph\n"
+        "from tierslieux.build.generate import generate_graph\n"
         "written = generate_graph(int(sys.argv[1]), int(sys.argv[2]), out=sys.argv[3] + '.nt')\n"
         "os.replace(written, sys.argv[3])\n"
     )

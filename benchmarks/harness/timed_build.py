@@ -1,7 +1,7 @@
 """Build a graph without validation (store and dumps only), with its phases timed; write the timings as JSON.
 
 Usage: ``python timed_build.py OUT_ROOT DATA_DIR --result FILE``. Calls
-``tierslieux.build.build_release(OUT_ROOT, data_dir=DATA_DIR, validate=False)``
+``tierslieux.build.builder.build_release(OUT_ROOT, data_dir=DATA_DIR, validate=False)``
 (the command has no such option) and writes to FILE one JSON object:
 ``status``, ``seconds``, ``triples``, ``phases`` and ``phases_from``, or
 ``status`` and ``error`` when the build failed (the traceback goes to stderr).
@@ -25,7 +25,7 @@ from pathlib import Path
 
 def build(out_root: Path, data_dir: Path) -> dict:
     """Build ``data_dir`` into ``out_root`` without validation; return the result object (see the module's docstring)."""
-    import tierslieux.build as module
+    import tierslieux.build.builder as module
 
     started = time.perf_counter()
     try:

@@ -2,7 +2,7 @@
 
 Usage: ``python timed_validation.py ENGINE DATA_DIR`` with ENGINE ``reference``
 (pySHACL on the whole graph, as ``tierslieux build`` validates it) or ``fast``
-(``tierslieux.fastvalidation``, when the project has it). Parsing is timed
+(``tierslieux.validation.fast``, when the project has it). Parsing is timed
 apart from validating. Exit status 3 means the engine is not available.
 """
 
@@ -18,8 +18,8 @@ def reference(data_dir: Path) -> dict:
     """Validate with pySHACL exactly as the build does; return the timings and the verdict."""
     from rdflib import Graph
 
-    from tierslieux.build import dataset_union, load_dataset
-    from tierslieux.sources import all_source_files
+    from tierslieux.build.builder import dataset_union, load_dataset
+    from tierslieux.build.sources import all_source_files
     from tierslieux.validation import load_shapes, validate_graph
 
     started = time.perf_counter()
@@ -31,13 +31,13 @@ def reference(data_dir: Path) -> dict:
 
 
 def fast(data_dir: Path) -> dict | None:
-    """Validate with the project's fast path (``tierslieux.fastvalidation``), if it exists (None otherwise).
+    """Validate with the project's fast path (``tierslieux.validation.fast``), if it exists (None otherwise).
 
     The data files go to the engine as files (never parsed by rdflib); the
     ontology and vocabularies are mixed in as the engine's default model.
     """
     try:
-        from tierslieux.fastvalidation import validate_fast
+        from tierslieux.validation.fast import validate_fast
     except ImportError:
         return None
     from tierslieux.paths import turtle_files

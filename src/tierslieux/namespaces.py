@@ -463,3 +463,17 @@ __all__ = [
     "scheme_iri",
     "sparql_prologue",
 ]
+
+
+def short_name(term: object) -> str:
+    """Return ``term`` as a prefixed name when one of the project's prefixes covers it, else ``<iri>`` (or its text).
+
+    The one way IRIs are shortened for people: reports, the command line's tables and the linked-data pages.
+    """
+    text = str(term)
+    if isinstance(term, URIRef):
+        best = max((p for p, iri in PREFIXES.items() if text.startswith(iri)), key=lambda p: len(PREFIXES[p]), default=None)
+        if best is not None:
+            return f"{best}:{text[len(PREFIXES[best]):]}"
+        return f"<{text}>"
+    return text

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tierslieux.named_queries import NamedQuery, load_named_queries
 from tierslieux.paths import QUERIES_DIR
+from tierslieux.queries.named import NamedQuery, load_named_queries
 
 EXPECTED_DIR = Path(__file__).resolve().parent
 CASES_FILE = EXPECTED_DIR / "cases.json"
@@ -118,9 +118,10 @@ def pretty_json(results: ox.QuerySolutions) -> str:
 
 def regenerate(out_root: Path) -> list[Path]:
     """Build the repository's graph into ``out_root`` and rewrite every expected result file; return them."""
-    from tierslieux.build import BuildLayout, build_release
-    from tierslieux.query_params import bind_parameters, substitutions
+    from tierslieux.build.builder import build_release
+    from tierslieux.queries.parameters import bind_parameters, substitutions
     from tierslieux.rdfio import write_atomically
+    from tierslieux.release import BuildLayout
 
     build_release(out_root, validate=False)
     store = ox.Store.read_only(str(BuildLayout(out_root).store_dir.resolve()))

@@ -22,11 +22,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tierslieux.build import BuildLayout, build_release
-from tierslieux.graph_store import GraphStoreClient, publish_release
-from tierslieux.remote_store import RemoteStore
+from tierslieux.build.builder import build_release
+from tierslieux.release import BuildLayout
 from tierslieux.service import create_app
-from tierslieux.store import EmbeddedStore
+from tierslieux.stores.embedded import EmbeddedStore
+from tierslieux.stores.publish import GraphStoreClient, publish_release
+from tierslieux.stores.remote import RemoteStore
 
 from ..linking.servers import oxigraph_binary
 

@@ -23,7 +23,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -32,13 +31,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 import websocket  # websocket-client, a test dependency
 
-from tierslieux.build import BuildLayout, build_release
-from tierslieux.named_queries import parse_named_query
-from tierslieux.service.queryui import text_with_defaults
+from tierslieux.build.builder import build_release
 from tierslieux.paths import QUERIES_DIR
+from tierslieux.queries.named import parse_named_query
+from tierslieux.release import BuildLayout
+from tierslieux.service.queryui import text_with_defaults
 
 pytestmark = pytest.mark.slow
 

@@ -76,7 +76,7 @@ def cpu_seconds(pid: int) -> float:
 def is_query_process(pid: int) -> bool:
     """Whether ``pid`` is one of the service's query processes."""
     try:
-        return b"tierslieux.query_runner" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"tierslieux.stores.query_processes" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
 
@@ -322,8 +322,8 @@ def test_remote_store_keeps_computing_an_abandoned_aggregate(limited):
 
 
 def test_query_processes_survive_errors_and_are_replaced_after_a_timeout(built):
-    from tierslieux.query_runner import IsolatedStore
-    from tierslieux.store import QuerySyntaxError, QueryTimeout
+    from tierslieux.stores.base import QuerySyntaxError, QueryTimeout
+    from tierslieux.stores.query_processes import IsolatedStore
 
     store = IsolatedStore.open(built.store_dir, processes=2)
     try:

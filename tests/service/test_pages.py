@@ -19,9 +19,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from tierslieux.namespaces import TL
-from tierslieux.service import create_app
-from tierslieux.service import ontology_docs
-from tierslieux.store import EmbeddedStore
+from tierslieux.service import create_app, ontology_docs
+from tierslieux.stores.embedded import EmbeddedStore
 
 LA_COROUTINE = URIRef("https://w3id.org/tiers-lieux/id/place/la-coroutine")
 STATIC = Path(__file__).resolve().parents[2] / "src" / "tierslieux" / "service" / "static"

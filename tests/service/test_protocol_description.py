@@ -11,8 +11,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 
-from tierslieux.build import BuildLayout
 from tierslieux.namespaces import TL
+from tierslieux.release import BuildLayout
 from tierslieux.service import description
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

@@ -14,7 +14,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.query import Result
 
-from tierslieux.build import BuildLayout
+from tierslieux.release import BuildLayout
 
 SELECT = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>

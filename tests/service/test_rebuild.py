@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tierslieux import build as build_module
-from tierslieux.build import BuildLayout, build_release
+from tierslieux.build import builder as build_module
+from tierslieux.build.builder import build_release
+from tierslieux.release import BuildLayout
 from tierslieux.service import create_app
 
 from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server

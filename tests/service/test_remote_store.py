@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tierslieux.build import BuildLayout, build_release
-from tierslieux.remote_store import Credentials, RemoteStore
+from tierslieux.build.builder import build_release
+from tierslieux.release import BuildLayout
 from tierslieux.service import create_app
-from tierslieux.store import StoreError
+from tierslieux.stores.base import StoreError
+from tierslieux.stores.remote import Credentials, RemoteStore
 
 from ..linking.servers import oxigraph_binary
 from .conftest import TIERSLIEUX, OxigraphServer, free_port, publish, start_oxigraph, start_server, stop_server, wait_until_serving

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tierslieux.build import BuildLayout, build_release
+from tierslieux.build.builder import build_release
+from tierslieux.release import BuildLayout
 
 from .conftest import TIERSLIEUX, free_port, start_server, stop_server
 

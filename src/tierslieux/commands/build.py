@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..build import AUTO_FAST_FROM_BYTES, BuildLayout, BuildRefused, build_release
+from ..build.builder import AUTO_FAST_FROM_BYTES, BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
-from ..validation import ENGINES, format_report
-from ..validation_process import ValidationFailed
+from ..release import BuildLayout
+from ..validation import ENGINES
+from ..validation.outcome import format_report
+from ..validation.process import ValidationFailed
 from .options import ENGINES_HELP, make_engine_option
 
 #: ``--engine`` of ``build``: the shared engines, and ``auto``, which chooses by the size of the sources.

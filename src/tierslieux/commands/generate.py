@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..generate import GeneratorError, default_output, generate_graph
+from ..build.generate import GeneratorError, default_output, generate_graph
 from ..rdfio import RDFSyntaxError
 
 

@@ -39,7 +39,7 @@ def mapping_for(name: str) -> Path:
 def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path | None, data_dir: Path | None,
                    encoding: str, strict: bool, progress: bool, quiet: bool) -> None:
     """Import INPUT with a mapping: NAME (e.g. cget) or --mapping FILE; writes Turtle and a match report."""
-    from ..importing.issues import ImportFailure, REJECTED, WARNING
+    from ..importing.issues import REJECTED, WARNING, ImportFailure
     from ..importing.matching import NO_MATCH
     from ..importing.pipeline import run_import, write_result
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..paths import default_build_dir
+from ..release import BuildLayout
 
 #: Exit code when there is no release to publish.
 EXIT_NO_RELEASE = 3
@@ -16,7 +17,7 @@ EXIT_NO_RELEASE = 3
 
 def credentials_from_environment(user: str | None):
     """The store credentials: ``--user`` with TIERSLIEUX_STORE_PASSWORD, or TIERSLIEUX_STORE_TOKEN (secrets never on the command line)."""
-    from ..remote_store import Credentials
+    from ..stores.remote import Credentials
 
     return Credentials(
         user=user or os.environ.get("TIERSLIEUX_STORE_USER") or None,
@@ -54,12 +55,12 @@ def publish(
     triple counts are checked against the release's manifest. Exit codes: 1 when
     the store refuses or does not hold what was sent, 3 when there is no release.
     """
-    from ..graph_store import GraphStoreClient, PublishError, publish_release
-    from ..remote_store import RemoteStore, default_endpoints
-    from ..store import StoreError
+    from ..stores.base import StoreError
+    from ..stores.publish import GraphStoreClient, PublishError, publish_release
+    from ..stores.remote import RemoteStore, default_endpoints
 
     build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
-    if not (build_dir / "current" / "manifest.json").is_file():
+    if not BuildLayout(build_dir).manifest_path.is_file():
         click.echo(f"Error: no release in {build_dir}: run `tierslieux build` first", err=True)
         sys.exit(EXIT_NO_RELEASE)
     graph_store_url = graph_store_url or default_endpoints(store_url)[0]

@@ -7,10 +7,10 @@ import sys
 import click
 import pyoxigraph as ox
 
-from ..named_queries import NamedQuery, load_named_queries
+from ..build.sources import SourceFile, all_source_files
 from ..paths import QC_QUERIES_DIR
+from ..queries.named import NamedQuery, load_named_queries
 from ..rdfio import RDFSyntaxError
-from ..sources import SourceFile, all_source_files
 
 
 def load_sources_store(files: list[SourceFile]) -> ox.Store:

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from ..named_queries import NamedQuery, QueryHeaderError, load_named_queries
 from ..namespaces import PREFIXES
 from ..paths import QUERIES_DIR, default_build_dir
-from ..query_params import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values, query_form, substitutions
+from ..queries.named import NamedQuery, QueryHeaderError, load_named_queries
+from ..queries.parameters import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values, query_form, substitutions
 
 FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -152,7 +152,7 @@ def query(
         if endpoint:
             results = run_remote(endpoint, named, bound)
         else:
-            from ..build import BuildLayout
+            from ..release import BuildLayout
 
             results = run_local(BuildLayout(build_dir or default_build_dir()).store_dir, named, bound)
     except QueryFailed as error:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..paths import default_build_dir
+from ..release import BuildLayout
 from ..service.gunicorn_settings import DEFAULT_THREADS
 
 #: Exit code when there is no usable store (missing or damaged).
@@ -25,11 +26,12 @@ def check_store(store_dir: Path) -> int:
     The check runs in its own process because a RocksDB handle opened in
     gunicorn's master makes the forked workers crash when they exit.
     """
-    from ..store import StoreError
+    from ..stores.base import StoreError
 
     probe = (
         "import sys\n"
-        "from tierslieux.store import EmbeddedStore, StoreError\n"
+        "from tierslieux.stores.embedded import EmbeddedStore\n"
+        "from tierslieux.stores.base import StoreError\n"
         "try:\n    print(EmbeddedStore.open(sys.argv[1]).triples_count())\n"
         "except StoreError as error:\n    print(error, file=sys.stderr)\n    sys.exit(3)\n"
     )
@@ -47,7 +49,7 @@ def check_remote_store(store_url: str, union: str) -> int:
 
     Raises ``StoreError`` saying what is wrong. Credentials come from the environment (see ``serve``).
     """
-    from ..remote_store import RemoteStore
+    from ..stores.remote import RemoteStore
     from .publish import credentials_from_environment
 
     store = RemoteStore.open(store_url, union=union, credentials=credentials_from_environment(None), default_timeout=30.0)
@@ -109,13 +111,13 @@ def serve(
     """
     from gunicorn.app.base import BaseApplication
 
-    from ..remote_store import default_endpoints
     from ..service import DEFAULTS, create_app
     from ..service.gunicorn_settings import gunicorn_settings
-    from ..store import StoreError
+    from ..stores.base import StoreError
+    from ..stores.remote import default_endpoints
 
     build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
-    store_dir = build_dir / "current" / "store"
+    store_dir = BuildLayout(build_dir).store_dir
     config: dict = {"BUILD_DIR": build_dir}
     if store_url:
         update_endpoint = update_endpoint or default_endpoints(store_url)[1]

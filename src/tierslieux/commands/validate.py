@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..build.sources import all_source_files
 from ..rdfio import RDFSyntaxError
-from ..sources import all_source_files
-from ..validation import format_report, load_graph, validate_graph
+from ..validation import load_graph, validate_graph
+from ..validation.outcome import format_report
 from .options import engine_option
 
 

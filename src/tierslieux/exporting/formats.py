@@ -9,7 +9,7 @@ from typing import Callable
 
 from rdflib import Dataset, Graph
 
-from ..build import dataset_union
+from ..build.builder import dataset_union
 from ..namespaces import bind_prefixes
 from ..rdfio import canonical_turtle
 from .tables import to_csv, to_geojson

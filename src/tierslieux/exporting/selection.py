@@ -7,10 +7,10 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..build import dataset_union, load_dataset
+from ..build.builder import dataset_union, load_dataset
+from ..build.sources import all_source_files
 from ..namespaces import GEO, TL, bind_prefixes, graph_iri
 from ..paths import DATA_DIR, ONTOLOGY_DIR
-from ..sources import all_source_files
 
 #: Links from a place to resources that describe it alone and travel with it in a places-only export.
 OWN_RESOURCES = (TL.address, GEO.hasGeometry, TL.socialAccount)

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .issues import CleaningIssue
-from .text import collapse_spaces, repair_mojibake, strip_personal_data, EMAIL, PERSON
+from .text import EMAIL, PERSON, collapse_spaces, repair_mojibake, strip_personal_data
 
 _NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("notes", default=None)
 

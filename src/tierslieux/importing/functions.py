@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..namespaces import INSEE_GEO
 from . import cleaning, geo_fr, vocabulary
 from .issues import CleaningIssue
 from .text import slugify
-from ..namespaces import INSEE_GEO
 
 FUNCTION_BASE = "https://w3id.org/tiers-lieux/fn#"
 

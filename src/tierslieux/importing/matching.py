@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..namespaces import ID_BASE
-from .issues import ImportFailure
 from .dedup import NEAR_M
+from .issues import ImportFailure
 from .records import Place, distance_m
 
 MATCHED_RULE = "matched (rule)"

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, VOID
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 from tqdm import tqdm
 
 from ..namespaces import ID_BASE, PROV, TL, resource_iri

@@ -20,7 +20,7 @@ from flask import Flask
 
 from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
-from ..remote_store import Credentials, RemoteStore
+from ..stores.remote import Credentials, RemoteStore
 from .gunicorn_settings import HARD_TIMEOUT_MARGIN
 from .stores import StoreRegistry
 
@@ -42,7 +42,7 @@ DEFAULTS: dict = {
     "QUERY_TIMEOUT_SECONDS": 30.0,
     # Query processes per worker for the built store (killed at the time limit); 0 queries in the worker itself.
     "QUERY_PROCESSES": 4,
-    # An external SPARQL 1.1 server to serve instead of the build (tierslieux.remote_store; docs/operations.md):
+    # An external SPARQL 1.1 server to serve instead of the build (tierslieux.stores.remote; docs/operations.md):
     # its query endpoint, its update endpoint (for SPARQL Update with UPDATE_TOKEN), how its default graph
     # becomes the union of its graphs, and credentials (STORE_USER with STORE_PASSWORD, or STORE_TOKEN).
     "STORE_URL": None,

@@ -1,6 +1,6 @@
 """What the service says about itself: the SPARQL Service Description and the VoID description of the dataset.
 
-Statistics are computed with SPARQL through the :class:`~tierslieux.store.Store`
+Statistics are computed with SPARQL through the :class:`~tierslieux.stores.base.Store`
 interface (so they hold for any store behind it) once per store, and cached
 until the store changes.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..namespaces import ID_BASE, ONTOLOGY_IRI, VOCAB_BASE, resource_iri
-from ..store import Store
+from ..stores.base import Store
 from .results import GRAPH_FORMATS, SOLUTION_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

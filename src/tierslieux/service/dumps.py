@@ -11,7 +11,6 @@ folder (see :mod:`.cache`), never into the release itself.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
+from ..release import BuildLayout, Release
 from .cache import cache_dir
 from .stores import registry
 
@@ -40,20 +40,17 @@ _compress_lock = threading.Lock()
 
 def release_dir() -> Path | None:
     """The folder of the published release (``BUILD_DIR/current`` resolved), or None when nothing is built."""
-    current = registry().build_dir / "current"
-    return current.resolve() if (current / "dumps").is_dir() else None
+    current = BuildLayout(registry().build_dir).current_release
+    return current.folder.resolve() if current.dumps_dir.is_dir() else None
 
 
 def _manifest(release: Path) -> dict:
-    try:
-        return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    return Release(release).manifest() or {}
 
 
 def dump_files(release: Path) -> list[Path]:
     """The dump files of ``release`` in a known format, sorted by name."""
-    return sorted(p for p in (release / "dumps").iterdir() if p.is_file() and p.suffix in DUMP_TYPES)
+    return sorted(p for p in Release(release).dumps_dir.iterdir() if p.is_file() and p.suffix in DUMP_TYPES)
 
 
 def compressed_copy(path: Path, release: Path) -> Path:

@@ -23,7 +23,7 @@ def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, 
     Threaded workers (``gthread``): a thread waits while a query process
     computes, so one worker serves several clients at once, and connections
     are kept alive between requests. Queries are stopped at ``query_timeout``
-    by killing their query process (``tierslieux.query_runner``); gunicorn's
+    by killing their query process (``tierslieux.stores.query_processes``); gunicorn's
     worker timeout, ``query_timeout + HARD_TIMEOUT_MARGIN``, remains as a
     last resort for a worker that stops answering altogether.
     """

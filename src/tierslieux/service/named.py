@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template_string, request, url_for
 
-from ..named_queries import NamedQuery, load_named_queries
 from ..paths import QUERIES_DIR
-from ..query_params import ParameterError, bind_parameters, inject_values
-from ..store import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from ..queries.named import NamedQuery, load_named_queries
+from ..queries.parameters import ParameterError, bind_parameters, inject_values
+from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
 from .results import NotAcceptable, TooManyResults, negotiate, render
 from .stores import current_store
 
@@ -56,9 +56,9 @@ def _queries() -> dict[str, NamedQuery]:
     is served after the service restarts, like a changed release of the code.
     """
     extensions = current_app.extensions
-    if "tierslieux.named_queries" not in extensions:
-        extensions["tierslieux.named_queries"] = load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
-    return extensions["tierslieux.named_queries"]
+    if "tierslieux.queries.named" not in extensions:
+        extensions["tierslieux.queries.named"] = load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
+    return extensions["tierslieux.queries.named"]
 
 
 def _error(status: int, message: str) -> Response:

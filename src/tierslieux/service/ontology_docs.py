@@ -33,7 +33,7 @@ from rdflib.namespace import OWL, RDF, XSD
 
 from ..namespaces import ONTOLOGY_IRI, TL, bind_prefixes, graph_iri
 from ..rdfio import write_atomically
-from ..store import Store
+from ..stores.base import Store
 from .cache import cache_dir
 from .stores import registry
 

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from werkzeug.exceptions import NotFound
 
 from ..namespaces import BASE, GRAPH_BASE, ID_BASE, ONTOLOGY_IRI, VOCAB_BASE
-from ..store import QueryTimeout, StoreError
+from ..stores.base import QueryTimeout, StoreError
 from . import conneg
 from .ontology_docs import CONTENT_SECURITY_POLICY as ONTOLOGY_CSP
 from .ontology_docs import LANGUAGES, OntologyMissing, ontology_html

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
-from ..named_queries import NamedQuery, QueryHeaderError, parse_named_query
-from ..query_params import ParameterError, inject_values, parse_value
 from ..paths import QUERIES_DIR
+from ..queries.named import NamedQuery, QueryHeaderError, parse_named_query
+from ..queries.parameters import ParameterError, inject_values, parse_value
 
 bp = Blueprint("queryui", __name__)
 

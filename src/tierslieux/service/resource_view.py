@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from ..namespaces import BASE, ID_BASE, PREFIXES, sparql_prologue
-from ..store import Store
+from ..stores.base import Store
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

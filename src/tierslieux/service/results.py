@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
 from ..namespaces import PREFIXES
-from ..store import QueryOutcome
+from ..stores.base import QueryOutcome
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, in
         literal = b'{"head":{},"boolean":true}' if outcome.boolean else b'{"head":{},"boolean":false}'
         return ox.parse_query_results(literal, ox.QueryResultsFormat.JSON).serialize(format=fmt.engine), 1
     if outcome.kind == "solutions":
-        if hasattr(outcome.rows, "tsv"):  # rows that arrive as TSV already (tierslieux.query_runner) are used as they are
+        if hasattr(outcome.rows, "tsv"):  # rows that arrive as TSV already (tierslieux.stores.query_processes) are used as they are
             lines, count = outcome.rows.tsv()
             if count > max_rows:
                 raise TooManyResults(max_rows)

@@ -12,14 +12,14 @@ saying what was wrong.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ..store import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from ..release import BuildLayout
+from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
 from . import description, guard
 from .protocol import Operation, ProtocolError, read_operation
 from .results import GRAPH_FORMATS, NotAcceptable, TooManyResults, negotiate, render
@@ -174,11 +174,7 @@ def _describe_service() -> Response:
 
 def _dump_urls() -> list[str]:
     """Links to the dumps of the published release, as listed in its manifest (none when it has no manifest)."""
-    manifest_path = registry().build_dir / "current" / "manifest.json"
-    try:
-        names = sorted(json.loads(manifest_path.read_text(encoding="utf-8")).get("dumps", {}))
-    except (OSError, ValueError):
-        return []
+    names = sorted((BuildLayout(registry().build_dir).manifest() or {}).get("dumps", {}))
     root = request.url_root.rstrip("/")
     return [f"{root}/dumps/{name}" for name in names]
 

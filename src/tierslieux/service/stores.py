@@ -1,6 +1,6 @@
 """Which store a request reads: opened once per worker process, re-opened when a new release is published.
 
-The built store is queried through :class:`~tierslieux.query_runner.IsolatedStore`
+The built store is queried through :class:`~tierslieux.stores.query_processes.IsolatedStore`
 (query processes killed at the time limit) unless ``processes`` is 0, which
 queries it in the worker itself (no hard stop: for measurements).
 """
@@ -14,8 +14,10 @@ from typing import Any
 
 from flask import current_app
 
-from ..query_runner import IsolatedStore
-from ..store import EmbeddedStore, Store
+from ..release import BuildLayout
+from ..stores.base import Store
+from ..stores.embedded import EmbeddedStore
+from ..stores.query_processes import IsolatedStore
 
 
 class StoreRegistry:
@@ -41,9 +43,8 @@ class StoreRegistry:
 
     @property
     def store_dir(self) -> Path:
-        """The store of the published release (``BUILD_DIR/current/store``, as ``build.BuildLayout`` lays it out)."""
-        # Not imported from build.py: that would load pySHACL into every server worker.
-        return self.build_dir / "current" / "store"
+        """The store of the published release."""
+        return BuildLayout(self.build_dir).store_dir
 
     def get(self) -> Store:
         """Return the store to query, opening the newly published release if ``current`` moved."""
@@ -67,7 +68,7 @@ class StoreRegistry:
     def _current_link(self) -> str | None:
         """Where ``BUILD_DIR/current`` points (one system call, on every request); None when it is not a symlink."""
         try:
-            return os.readlink(self.build_dir / "current")
+            return os.readlink(BuildLayout(self.build_dir).current)
         except OSError:
             return None
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ..validation import ValidationOutcome, load_model, load_shapes
+from ..inputs import load_model, load_shapes
+from ..outcome import ValidationOutcome
 from .engine import EngineRun, FastValidationError, InputFile, Job, RawResult, run_jobs
 from .jvm import JavaSetupError
 from .report import outcome

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
-from .rdfio import RDFSyntaxError
+from ..namespaces import PREFIXES
+from ..rdfio import RDFSyntaxError
 from .sources import SourceFile
 
 DUMP_BASENAME = "tiers-lieux"

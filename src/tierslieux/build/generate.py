@@ -37,9 +37,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_BASE, ID_BASE, PREFIXES, SEMAPV, SSSOM, TL, VOCAB_BASE, WD, resource_iri
-from .paths import DATA_DIR, default_build_dir, turtle_files
-from .rdfio import write_atomically
+from ..namespaces import GRAPH_BASE, ID_BASE, PREFIXES, SEMAPV, SSSOM, TL, VOCAB_BASE, WD, resource_iri
+from ..paths import DATA_DIR, default_build_dir, turtle_files
+from ..rdfio import write_atomically
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -452,8 +452,8 @@ def generate_graph(places: int, seed: int, out: Path | None = None, *, data_dir:
     if out.suffix == ".ttl":
         from rdflib import Graph
 
-        from .namespaces import bind_prefixes
-        from .rdfio import canonical_turtle
+        from ..namespaces import bind_prefixes
+        from ..rdfio import canonical_turtle
 
         graph = bind_prefixes(Graph())
         graph.parse(data="".join(lines), format="nt")

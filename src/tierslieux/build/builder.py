@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,14 +23,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from . import __version__
-from .namespaces import bind_prefixes
-from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
-from .rdfio import parse_file
-from .release_dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
+from .. import __version__
+from ..namespaces import bind_prefixes
+from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
+from ..rdfio import parse_file
+from .dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
 from .sources import SourceFile, all_source_files, sources_digest
-from .validation import ValidationOutcome
-from .validation_process import ValidationJob
+from ..validation.outcome import ValidationOutcome
+from ..release import BuildLayout, Release
+from ..validation.process import ValidationJob
 
 KEPT_RELEASES = 3
 #: ``--engine auto`` validates sources of this many bytes or more with the fast engine (about 150,000 triples of Turtle)
@@ -49,45 +51,6 @@ class BuildRefused(Exception):
     def __init__(self, outcome: ValidationOutcome):
         super().__init__("the graph does not conform to the shapes; the current release is unchanged")
         self.outcome = outcome
-
-
-@dataclass(frozen=True)
-class BuildLayout:
-    """Where a build folder keeps its releases, and the paths inside the current one."""
-
-    root: Path
-
-    @property
-    def releases_dir(self) -> Path:
-        """The folder holding every kept release."""
-        return self.root / "releases"
-
-    @property
-    def current(self) -> Path:
-        """The symlink to the published release."""
-        return self.root / "current"
-
-    @property
-    def store_dir(self) -> Path:
-        """The on-disk Oxigraph store of the published release."""
-        return self.current / "store"
-
-    @property
-    def dumps_dir(self) -> Path:
-        """The dump files of the published release."""
-        return self.current / "dumps"
-
-    @property
-    def manifest_path(self) -> Path:
-        """The JSON manifest of the published release."""
-        return self.current / "manifest.json"
-
-    def manifest(self) -> dict | None:
-        """Return the published release's manifest, or None when there is none."""
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
 
 
 @dataclass
@@ -130,7 +93,7 @@ def choose_engine(engine: str, files: list[SourceFile]) -> tuple[str, str | None
     size = sum(source.path.stat().st_size for source in files)
     if size < AUTO_FAST_FROM_BYTES:
         return "pyshacl", None
-    from .fastvalidation.jvm import JavaSetupError, driver
+    from ..validation.fast.jvm import JavaSetupError, driver
 
     try:
         driver()  # finds java and javac, and compiles the driver once, before the child process needs it
@@ -144,15 +107,21 @@ def _write_store(files: list[SourceFile], store_dir: Path) -> None:
 
     Compacting costs about 1.4 s at 1 M triples and makes the named queries up
     to 2.7 times faster on the served store (docs/scale.md). The store is
-    dropped on return, so it is closed before the release folder is moved.
+    closed on return *and on error*: an exception's traceback keeps this
+    frame's locals alive, and a store left open keeps RocksDB's background
+    threads writing into ``store_dir`` while a refused build removes its work
+    folder (which then survived as ``releases/.<id>…/store/``).
     """
     store = ox.Store(str(store_dir))
-    for source in files:
-        try:
-            store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
-        except SyntaxError as error:
-            raise oxigraph_syntax_error(source.path, error) from None
-    store.optimize()
+    try:
+        for source in files:
+            try:
+                store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph))
+            except SyntaxError as error:
+                raise oxigraph_syntax_error(source.path, error) from None
+        store.optimize()
+    finally:
+        del store  # the last reference: Oxigraph closes the store (and waits for its background work) here
 
 
 class _Phases(dict):
@@ -186,6 +155,13 @@ def _remove_abandoned_work(layout: BuildLayout) -> None:
         found = _WORK_FOLDER.match(folder.name)
         if found and folder.is_dir() and not _process_alive(int(found["pid"])):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_work_folder(work_dir: Path) -> None:
+    """Remove a refused or failed build's work folder; say so on stderr if something in it could not be removed."""
+    shutil.rmtree(work_dir, ignore_errors=True)
+    if work_dir.exists():
+        print(f"warning: could not remove the work folder {work_dir}; the next build removes it", file=sys.stderr)
 
 
 def _process_alive(pid: int) -> bool:
@@ -271,12 +247,12 @@ def build_release(
         try:
             # The on-disk store is loaded from the sources while the in-memory copy is parsed and dumped:
             # Oxigraph releases the GIL, so the two use both cores. A parse error is raised by the parse.
-            store_written = threads.submit(phases.timed, "store", _write_store, files, work_dir / "store")
+            store_written = threads.submit(phases.timed, "store", _write_store, files, Release(work_dir).store_dir)
             dataset = phases.timed("parse", load_sources, files)
             phases.timed("parse", canonicalize_blank_nodes, dataset)
             graphs = graph_sizes(dataset)
             triples = sum(graphs.values())
-            dumps = phases.timed("dumps", write_dumps, dataset, work_dir / "dumps", threads)
+            dumps = phases.timed("dumps", write_dumps, dataset, Release(work_dir).dumps_dir, threads)
             del dataset
             store_written.result()
         finally:
@@ -295,13 +271,13 @@ def build_release(
             "validation": None if outcome is None else {"conforms": outcome.conforms, "results": len(outcome.results), "engine": job.engine},
             "phases": {name: round(seconds, 3) for name, seconds in phases.items()},
         }
-        (work_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        Release(work_dir).manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         release_dir = layout.releases_dir / release_id
         os.rename(work_dir, release_dir)
     except BaseException:
         if job is not None:
             job.cancel()
-        shutil.rmtree(work_dir, ignore_errors=True)
+        _remove_work_folder(work_dir)
         raise
     _publish(layout, release_dir)
     _prune(layout, keep=release_dir)

@@ -1,22 +1,20 @@
-"""SHACL validation of the graph with pySHACL, and readable reports of its results."""
+"""What a SHACL validation found, whichever engine ran it: the outcome, its results and a readable report.
+
+Both engines (pySHACL in :mod:`.shacl`, TopQuadrant's in :mod:`.fast`) hand a
+SHACL report graph to :func:`results_from_report`, so their outcomes compare
+result by result.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from .namespaces import PREFIXES, bind_prefixes
-from .paths import ONTOLOGY_DIR, SHAPES_DIR, turtle_files
-from .rdfio import parse_file
-
-#: the SHACL engines: pySHACL (the reference) and TopQuadrant's (:mod:`tierslieux.fastvalidation`)
-ENGINES = ("pyshacl", "fast")
+from ..namespaces import short_name
 
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 SEVERITY_NAMES = {
@@ -55,24 +53,6 @@ class ValidationOutcome:
         return sum(1 for r in self.results if r.severity == severity)
 
 
-def load_graph(paths: list[Path]) -> Graph:
-    """Parse every file of ``paths`` into one graph (raises RDFSyntaxError naming the file, line and column)."""
-    graph = bind_prefixes(Graph())
-    for path in paths:
-        parse_file(path, graph)
-    return graph
-
-
-def load_shapes(shapes_dir: Path = SHAPES_DIR) -> Graph:
-    """Return the SHACL shapes of ``shapes/``, all modules together."""
-    return load_graph(turtle_files(shapes_dir))
-
-
-def load_model(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
-    """Return the ontology and its vocabularies, which the shapes need to check that concepts are in their scheme."""
-    return load_graph(turtle_files(ontology_dir))
-
-
 def path_text(report: Graph, path: object) -> str | None:
     """Return a SHACL property path as SPARQL-like text (``rdfs:label``, ``^tl:hasModule``, ``tl:a/tl:b``)."""
     if path is None:
@@ -94,7 +74,8 @@ def path_text(report: Graph, path: object) -> str | None:
     return str(path)
 
 
-def _results(report: Graph) -> list[ValidationResult]:
+def results_from_report(report: Graph) -> list[ValidationResult]:
+    """Return the results of a SHACL report graph, sorted by focus node, severity, path and message."""
     # Only the report's own sh:result nodes: pySHACL's nested sh:detail results are engine detail.
     results = []
     for node in report.objects(None, SH.result):
@@ -116,53 +97,6 @@ def _results(report: Graph) -> list[ValidationResult]:
         )
     results.sort(key=lambda r: (str(r.focus_node), SEVERITY_ORDER.get(r.severity, 9), r.path_text or "", r.message("en")))
     return results
-
-
-def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | None = None, engine: str = "pyshacl") -> ValidationOutcome:
-    """Validate ``data`` against the shapes, with the ontology and vocabularies mixed in.
-
-    ``model`` defaults to the repository's ontology and vocabularies; pass an
-    empty graph when ``data`` already holds them. Warnings and Infos do not
-    break conformance; only Violations do. ``engine="fast"`` runs TopQuadrant's
-    SHACL engine instead of pySHACL (:mod:`tierslieux.fastvalidation`: the same
-    results, much faster on big graphs; it needs a JDK).
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
-    shapes = shapes if shapes is not None else load_shapes()
-    model = model if model is not None else load_model()
-    if engine == "fast":
-        from .fastvalidation import validate_fast  # imported here: it builds on this module
-
-        return validate_fast(data, shapes=shapes, model=model)
-    if len(model):
-        # pySHACL's ont_graph only "inoculates" class axioms; the shapes also need the
-        # concepts and schemes themselves, so the model joins the data graph in full.
-        combined = Graph()
-        for graph in (data, model):
-            for triple in graph:
-                combined.add(triple)
-        data = combined
-    conforms, report, _ = pyshacl_validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        allow_warnings=True,
-        advanced=True,
-    )
-    bind_prefixes(report)
-    return ValidationOutcome(conforms=bool(conforms), report=report, results=_results(report))
-
-
-def short_name(term: object) -> str:
-    """Return ``term`` as a prefixed name when one of our prefixes covers it, else as given."""
-    text = str(term)
-    if isinstance(term, URIRef):
-        best = max((p for p, iri in PREFIXES.items() if text.startswith(iri)), key=lambda p: len(PREFIXES[p]), default=None)
-        if best is not None:
-            return f"{best}:{text[len(PREFIXES[best]):]}"
-        return f"<{text}>"
-    return text
 
 
 def format_report(outcome: ValidationOutcome, lang: str = "en") -> str:

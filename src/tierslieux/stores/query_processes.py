@@ -3,7 +3,7 @@
 pyoxigraph cannot cancel a running query from Python: a thread that gives up
 waiting leaves the engine computing. So the service never runs a query in its
 own process. Each service worker keeps a small pool of long-lived *query
-processes* (``python -m tierslieux.query_runner``); each opens the store once
+processes* (``python -m tierslieux.stores.query_processes``); each opens the store once
 and answers requests over a socket pair:
 
 * request: ``("query", text, default_graphs, named_graphs, union, max_items)``,
@@ -35,7 +35,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .store import EmbeddedStore, QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+from .base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+from .embedded import EmbeddedStore
 
 #: Rows (or triples) sent in one message at most.
 CHUNK_ITEMS = 2000
@@ -121,7 +122,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """Entry point of a query process: ``python -m tierslieux.query_runner FD STORE_DIR ro|rw``."""
+    """Entry point of a query process: ``python -m tierslieux.stores.query_processes FD STORE_DIR ro|rw``."""
     fd, store_dir, mode = int(argv[0]), Path(argv[1]), argv[2]
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     conn = Connection(fd)
@@ -151,7 +152,7 @@ class QueryProcess:
     def __init__(self, store_dir: Path, *, writable: bool):
         parent_end, child_end = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tierslieux.query_runner", str(child_end.fileno()), str(store_dir), "rw" if writable else "ro"],
+            [sys.executable, "-m", "tierslieux.stores.query_processes", str(child_end.fileno()), str(store_dir), "rw" if writable else "ro"],
             pass_fds=(child_end.fileno(),),
             stdin=subprocess.DEVNULL,
         )
@@ -425,7 +426,7 @@ class IsolatedStore:
         timeout: float | None = None,
         max_rows: int | None = None,
     ) -> QueryOutcome:
-        """Run ``sparql`` in a query process (see :meth:`tierslieux.store.Store.query`).
+        """Run ``sparql`` in a query process (see :meth:`tierslieux.stores.base.Store.query`).
 
         The deadline holds until the last row is read: past it the process is
         killed and :class:`QueryTimeout` raised. ``max_rows`` tells the process

@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from .named_queries import NamedQuery, QueryParameter
-from .namespaces import PREFIXES
+from ..namespaces import PREFIXES
+from .named import NamedQuery, QueryParameter
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

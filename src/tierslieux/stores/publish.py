@@ -13,7 +13,6 @@ graphs already replaced and others not yet (see docs/operations.md).
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,8 +22,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 
-from .remote_store import Credentials, RemoteStore
-from .store import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from ..release import BuildLayout, Release
+from .base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from .remote import Credentials, RemoteStore
 
 #: Graphs of this project: those a publication may delete when the release no longer has them.
 PROJECT_GRAPHS = "https://w3id.org/tiers-lieux/graph/"
@@ -44,11 +44,11 @@ class Published:
     seconds: float = 0.0
 
 
-def _release_dir(build_dir: Path) -> Path:
-    current = Path(build_dir) / "current"
-    if not (current / "store").is_dir() or not (current / "manifest.json").is_file():
+def _release(build_dir: Path) -> Release:
+    current = BuildLayout(Path(build_dir)).current_release
+    if not current.store_dir.is_dir() or not current.manifest_path.is_file():
         raise PublishError(f"no release in {build_dir}: run `tierslieux build` first")
-    return current.resolve()  # one release throughout, even if a build publishes another meanwhile
+    return current.resolved()
 
 
 class GraphStoreClient:
@@ -116,10 +116,10 @@ def publish_release(
 ) -> Published:
     """Publish the current release of ``build_dir`` to the store (see the module docstring); raise :class:`PublishError`."""
     started = time.perf_counter()
-    release = _release_dir(build_dir)
-    expected: dict[str, int] = json.loads((release / "manifest.json").read_text(encoding="utf-8"))["graphs"]
+    release = _release(build_dir)
+    expected: dict[str, int] = (release.manifest() or {})["graphs"]
     before = _graph_sizes(store)
-    source = ox.Store.read_only(str(release / "store"))
+    source = ox.Store.read_only(str(release.store_dir))
     with tempfile.TemporaryDirectory(prefix="tierslieux-publish-") as scratch:
         for graph, count in expected.items():
             path = Path(scratch) / "graph.nt"

@@ -6,8 +6,8 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from ..namespaces import bind_prefixes
-from ..validation import ValidationOutcome, _results
+from ...namespaces import bind_prefixes
+from ..outcome import ValidationOutcome, results_from_report
 from .engine import RawResult
 
 #: Severities that do not break conformance, as pySHACL counts them with ``allow_warnings=True``.
@@ -74,4 +74,4 @@ def outcome(raw: list[RawResult], shapes: Graph) -> ValidationOutcome:
     """Return the :class:`ValidationOutcome` of ``raw`` results, built like the pySHACL one (same results, same order)."""
     report = report_graph(raw, shapes)
     conforms = bool(report.value(report.value(predicate=RDF.type, object=SH.ValidationReport), SH.conforms).toPython())
-    return ValidationOutcome(conforms=conforms, report=report, results=_results(report))
+    return ValidationOutcome(conforms=conforms, report=report, results=results_from_report(report))

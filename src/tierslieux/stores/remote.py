@@ -1,4 +1,4 @@
-"""An external SPARQL 1.1 server (Oxigraph server, Fuseki, Virtuoso, QLever, GraphDB…) behind the :class:`~tierslieux.store.Store` interface.
+"""An external SPARQL 1.1 server (Oxigraph server, Fuseki, Virtuoso, QLever, GraphDB…) behind the :class:`~tierslieux.stores.base.Store` interface.
 
 The query text and the protocol dataset (``default-graph-uri`` /
 ``named-graph-uri``) are forwarded as an HTML form POST; the answer is read
@@ -42,7 +42,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from .store import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+from .base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
 
 UnionMode = Literal["parameter", "native", "explicit"]
 UNION_MODES: tuple[str, ...] = ("parameter", "native", "explicit")
@@ -334,7 +334,7 @@ class RemoteStore:
         timeout: float | None = None,
         max_rows: int | None = None,
     ) -> QueryOutcome:
-        """Send ``sparql`` to the store (see :meth:`tierslieux.store.Store.query`); rows stream in as they are read."""
+        """Send ``sparql`` to the store (see :meth:`tierslieux.stores.base.Store.query`); rows stream in as they are read."""
         deadline = _Deadline(timeout if timeout is not None else self.default_timeout)
         form = self._form(sparql, default_graph_uris, named_graph_uris, union_default_graph)
         connection, response = self._send(self.query_url, "POST", form, FORM, deadline, accept=ACCEPT)

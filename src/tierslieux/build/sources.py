@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from .namespaces import graph_iri
-from .paths import DATA_DIR, ONTOLOGY_DIR, VOCABULARY_DIR, turtle_files
+from ..namespaces import graph_iri
+from ..paths import DATA_DIR, ONTOLOGY_DIR, VOCABULARY_DIR, turtle_files
 
 
 @dataclass(frozen=True)

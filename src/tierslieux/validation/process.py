@@ -22,8 +22,9 @@ import threading
 import time
 from pathlib import Path
 
-from .rdfio import RDFSyntaxError
-from .validation import ENGINES, ValidationOutcome
+from ..rdfio import RDFSyntaxError
+from .outcome import ValidationOutcome
+from .shacl import ENGINES
 
 
 class ValidationFailed(RuntimeError):
@@ -38,11 +39,11 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str) -> Validati
     """
     from rdflib import Graph
 
-    from .validation import load_graph, load_shapes, validate_graph
+    from . import load_graph, load_shapes, validate_graph
 
     shapes = load_shapes(shapes_dir)
     if engine == "fast":
-        from .fastvalidation import validate_fast
+        from .fast import validate_fast
 
         return validate_fast(paths, shapes=shapes, model=Graph())
     if engine == "pyshacl":
@@ -83,7 +84,7 @@ def _child_main() -> None:
 class ValidationJob:
     """A validation running in a child process: :meth:`result` waits for it, :meth:`cancel` stops it.
 
-    The child is ``python -m tierslieux.validation_process`` (not ``multiprocessing``,
+    The child is ``python -m tierslieux.validation.process`` (not ``multiprocessing``,
     which would import the caller's main script again), in a session of its own.
     """
 

@@ -1,116 +1,14 @@
-"""The one small interface between the service and a SPARQL engine.
-
-The service talks to a :class:`Store`: it asks a query with its protocol
-dataset (``default-graph-uri``/``named-graph-uri``) and a time limit, and gets
-back a :class:`QueryOutcome` whose rows or triples it may stop reading at any
-time. Three stores fit behind it:
-
-* :class:`EmbeddedStore`: the on-disk Oxigraph store that ``tierslieux build``
-  writes, opened read-only in this process (several processes can share it);
-* :class:`tierslieux.query_runner.IsolatedStore`: the same store queried in
-  child processes that are killed at the time limit (what the service uses);
-* :class:`tierslieux.remote_store.RemoteStore`: an external SPARQL 1.1
-  server, whose answers are read back with ``pyoxigraph.parse_query_results``
-  (rows) or ``pyoxigraph.parse`` (triples), yielding the same objects.
-"""
+"""The on-disk Oxigraph store of a release, queried in this process (the protocol is in :mod:`.base`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
-ResultKind = Literal["solutions", "boolean", "graph"]
-
-
-class StoreError(Exception):
-    """The store could not be opened or read."""
-
-
-class QuerySyntaxError(ValueError):
-    """The query text is not valid SPARQL; the message gives the line and column."""
-
-
-class QueryTimeout(Exception):
-    """The query ran past its time limit."""
-
-
-class QueryFailed(Exception):
-    """The engine could not evaluate the query (a failing SERVICE call, a type error it does not forgive…)."""
-
-
-@dataclass
-class QueryOutcome:
-    """The answer to one query, read lazily.
-
-    ``kind`` says which of the fields is set: ``variables`` and ``rows`` for a
-    SELECT, ``boolean`` for an ASK, ``triples`` for a CONSTRUCT or DESCRIBE.
-    ``rows`` and ``triples`` are iterators that raise :class:`QueryTimeout`
-    once the deadline has passed.
-    """
-
-    kind: ResultKind
-    variables: list[str] = field(default_factory=list)
-    rows: Iterator[ox.QuerySolution] | None = None
-    boolean: bool | None = None
-    triples: Iterator[ox.Triple] | None = None
-
-    def close(self) -> None:
-        """Stop reading the answer (a store may then free what computes it); safe to call twice."""
-        for items in (self.rows, self.triples):
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-
-class Store(Protocol):
-    """What the service needs from a SPARQL engine."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        union_default_graph: bool = True,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> QueryOutcome:
-        """Run a SPARQL query.
-
-        A protocol dataset (``default_graph_uris``/``named_graph_uris``) replaces
-        the query's own FROM / FROM NAMED. Without one, the default graph is the
-        union of all named graphs when ``union_default_graph`` is true; pass
-        false for a query that names its own dataset with FROM. ``max_rows``
-        says the caller reads at most ``max_rows + 1`` rows or triples, so the
-        store may stop computing there.
-        """
-        ...
-
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update."""
-        ...
-
-    def triples_count(self) -> int:
-        """Return the number of quads in the store (every triple of every graph)."""
-        ...
-
-    def graphs(self) -> list[str]:
-        """Return the IRIs of the named graphs, sorted."""
-        ...
-
-    @property
-    def identity(self) -> str:
-        """A string that changes when the store's content may have changed (used to key caches)."""
-        ...
-
-    def close(self) -> None:
-        """Release what the store holds (processes, connections) once no answer is being read from it."""
-        ...
+from .base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
 
 
 def _guarded(items: Iterator, deadline: float | None) -> Iterator:

@@ -1,0 +1,1 @@
+"""The named queries of ``queries/``: their headers (:mod:`.named`) and their typed parameters (:mod:`.parameters`)."""
