@@ -28,7 +28,7 @@ system-deps: ## Install the Debian packages the tests need (chromium, a JDK), wh
 	@bash scripts/install-system-deps.sh
 
 build: setup ## Build the dataset, dumps and store into build/ (refuses a graph that does not conform)
-	$(BIN)/tierslieux build --out $(BUILD_DIR)
+	$(BIN)/tierslieux build --build-dir $(BUILD_DIR)
 
 validate: setup ## Validate the whole graph against the shapes
 	$(BIN)/tierslieux validate
@@ -37,7 +37,7 @@ qc: setup ## Run the data-quality lint queries (each must return no row)
 	$(BIN)/tierslieux qc
 
 serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)/
-	$(BIN)/tierslieux build --out $(BUILD_DIR) --if-needed
+	$(BIN)/tierslieux build --build-dir $(BUILD_DIR) --if-needed
 	$(BIN)/tierslieux serve --build-dir $(BUILD_DIR) --host $(HOST) --port $(PORT)
 
 test: setup system-deps ## Run the whole test suite

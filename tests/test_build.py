@@ -19,6 +19,7 @@ from tierslieux.build.dumps import DUMP_FORMATS
 from tierslieux.cli import main
 from tierslieux.rdfio import RDFSyntaxError
 from tierslieux.release import BuildLayout
+from tierslieux.validation import choose_engine, shacl
 from tierslieux.validation.process import ValidationFailed, ValidationJob
 
 from .conftest import MINI_BAD_DATA
@@ -40,7 +41,7 @@ EXTRA_DATA = f"""\
 
 
 def build_args(repo: Path, out: Path) -> list[str]:
-    return ["build", "--out", str(out), "--ontology-dir", str(repo / "ontology"), "--shapes-dir", str(repo / "shapes"), "--data-dir", str(repo / "data")]
+    return ["build", "--build-dir", str(out), "--ontology-dir", str(repo / "ontology"), "--shapes-dir", str(repo / "shapes"), "--data-dir", str(repo / "data")]
 
 
 def build_mini(repo: Path, out: Path, **options) -> build.BuildResult:
@@ -297,12 +298,12 @@ def _without_java(monkeypatch, tmp_path: Path) -> None:
 
 
 def test_auto_takes_pyshacl_for_small_sources(repo, tmp_path):
-    assert build.choose_engine("auto", build.all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")) == ("pyshacl", None)
+    assert choose_engine("auto", [f.path for f in build.all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")]) == ("pyshacl", None)
 
 
 def test_auto_falls_back_to_pyshacl_with_a_notice_when_java_is_missing(repo, tmp_path, monkeypatch):
     _without_java(monkeypatch, tmp_path)
-    monkeypatch.setattr(build, "AUTO_FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(shacl, "AUTO_FAST_FROM_BYTES", 0)
     result = CliRunner().invoke(main, build_args(repo, tmp_path / "b") + ["--engine", "auto"])
     assert result.exit_code == 0, result.output
     notices = [line for line in result.output.splitlines() if line.startswith("notice:")]
@@ -322,7 +323,7 @@ def test_the_fast_engine_without_java_is_a_clear_error_and_publishes_nothing(rep
 
 @pytest.mark.slow
 def test_auto_takes_the_fast_engine_above_the_threshold(repo, tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "AUTO_FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(shacl, "AUTO_FAST_FROM_BYTES", 0)
     (repo / "data/curated/bad.ttl").write_text(MINI_BAD_DATA, encoding="utf-8")
     with pytest.raises(BuildRefused) as refused:
         build_mini(repo, tmp_path / "b", engine="auto")

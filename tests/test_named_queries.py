@@ -343,7 +343,10 @@ def test_query_list_shows_every_query_and_its_parameters():
         (["places-by-kind", "--param", "kind=fablab"], "parameter 'kind': expected iri"),
         (["places-founded-in", "-p", "year=twenty-ten"], "parameter 'year': expected year (a year as YYYY), got 'twenty-ten'"),
         (["places-by-kind", "--param", "kind"], "'kind' is not NAME=VALUE"),
-        ([], "give a query NAME, or --list"),
+        ([], "give one of: a query NAME, --file Q.rq or -e 'SELECT …'"),
+        (["timeline", "-e", "ASK {}"], "give one of: a query NAME, --file Q.rq or -e 'SELECT …'"),
+        (["-e", "ASK {}", "--param", "x=1"], "--param binds the parameters of a named query"),
+        (["-e", "ASK {}", "--format", "turtle"], "--format turtle cannot carry a SELECT/ASK answer"),
     ],
 )
 def test_query_refuses_bad_names_and_values_with_exit_2(args: list[str], message: str, built: BuildLayout):
@@ -355,7 +358,7 @@ def test_query_refuses_bad_names_and_values_with_exit_2(args: list[str], message
 def test_query_without_a_build_says_how_to_make_one(tmp_path: Path):
     result = invoke("timeline", "--build-dir", str(tmp_path))
     assert result.exit_code == 1
-    assert f"no built store at {tmp_path / 'current' / 'store'}: run `tierslieux build` first" in result.output
+    assert f"no store at {tmp_path / 'current' / 'store'}: run `tierslieux build` first" in result.output
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -385,6 +388,33 @@ def test_query_command_writes_csv_and_a_table(built: BuildLayout):
     table = CliRunner().invoke(main, ["query", "series-events", "--build-dir", str(built.root)])
     assert table.output.rstrip().endswith(f"({len(rows)} rows)")
     assert "tlid:series/grand-ramdam-des-tiers-lieux" in table.output  # IRIs shown as prefixed names
+
+
+def test_query_command_runs_a_query_file_and_a_query_text_like_the_named_query(built: BuildLayout, tmp_path: Path):
+    case = next(c for c in CASES if c.id == "series-events")
+    text = inject_values(case.query.text, bind_parameters(case.query, case.params))  # its defaults, written in
+    (tmp_path / "q.rq").write_text(text, encoding="utf-8")
+    for args in (["--file", str(tmp_path / "q.rq")], ["-e", text]):
+        result = invoke(*args, "--format", "json", "--build-dir", str(built.root))
+        assert result.exit_code == 0, result.output
+        assert ResultSet.parse(result.stdout_bytes).differences(expected(case), case.ordered) == []
+
+
+def test_query_command_writes_a_construct_answer_in_an_rdf_syntax(built: BuildLayout):
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { BIND(<https://w3id.org/tiers-lieux/id/place/la-coroutine> AS ?s) ?s ?p ?o }"
+    result = invoke("-e", construct, "--format", "ntriples", "--build-dir", str(built.root))
+    assert result.exit_code == 0, result.output
+    triples = list(ox.parse(result.stdout_bytes, ox.RdfFormat.N_TRIPLES))
+    assert triples and {t.subject.value for t in triples} == {"https://w3id.org/tiers-lieux/id/place/la-coroutine"}
+    table = invoke("-e", construct, "--build-dir", str(built.root))
+    assert table.exit_code == 0 and f"({len(triples)} rows)" in table.output
+
+
+def test_query_command_reports_a_syntax_error_in_a_file_by_name(built: BuildLayout, tmp_path: Path):
+    (tmp_path / "broken.rq").write_text("SELECT * WHERE { ?s ?p }", encoding="utf-8")
+    result = invoke("--file", str(tmp_path / "broken.rq"), "--build-dir", str(built.root))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'broken.rq'}: " in result.output
 
 
 # --- /queries/ on the service (Flask test client) --------------------------------------------------------------
@@ -518,7 +548,7 @@ def test_query_command_reports_an_unreachable_endpoint(tmp_path: Path):
         timeout=60,
     )
     assert done.returncode == 1
-    assert "error: http://127.0.0.1:" in done.stderr.decode()
+    assert re.search(r"error: the store at http://127\.0\.0\.1:\d+/sparql cannot be reached", done.stderr.decode()), done.stderr.decode()
 
 
 def test_queries_route_reports_a_named_query_that_does_not_parse(built: BuildLayout, tmp_path: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -26,8 +27,19 @@ MAPPINGS_DIR = RESOURCE_ROOT / "mappings"
 
 
 def default_build_dir() -> Path:
-    """Return the folder `tierslieux build` writes to when none is given: ./build in the working directory."""
-    return Path.cwd() / "build"
+    """Return the build folder when none is given: ``TIERSLIEUX_BUILD_DIR`` if set, else ./build in the working directory.
+
+    Every command (build, serve, query, publish, generate) and the service take their default from here.
+    """
+    return Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or Path.cwd() / "build")
+
+
+def shown(path: Path) -> str:
+    """Return ``path`` as people should read it in help texts: relative to the project (``ontology/``) when inside it."""
+    try:
+        return str(Path(path).relative_to(RESOURCE_ROOT)) + "/"
+    except ValueError:
+        return str(path)
 
 
 def turtle_files(folder: Path) -> list[Path]:

@@ -29,13 +29,12 @@ from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
 from ..rdfio import parse_file
 from .dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
 from .sources import SourceFile, all_source_files, sources_digest
+from ..validation import choose_engine
 from ..validation.outcome import ValidationOutcome
 from ..release import BuildLayout, Release
 from ..validation.process import ValidationJob
 
 KEPT_RELEASES = 3
-#: ``--engine auto`` validates sources of this many bytes or more with the fast engine (about 150,000 triples of Turtle)
-AUTO_FAST_FROM_BYTES = 8_000_000
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
 #: has the measurements
 CONCURRENT_ENGINES = frozenset({"pyshacl", "fast"})
@@ -80,26 +79,6 @@ def load_dataset(files: list[SourceFile]) -> Dataset:
     for source in files:
         parse_file(source.path, dataset.graph(source.graph))
     return dataset
-
-
-def choose_engine(engine: str, files: list[SourceFile]) -> tuple[str, str | None]:
-    """Return the SHACL engine to run for ``engine``, and a one-line notice when ``auto`` could not have its choice.
-
-    ``auto`` is pySHACL, the reference, for sources under :data:`AUTO_FAST_FROM_BYTES`,
-    and the fast engine above, unless Java is missing: then pySHACL, with a notice.
-    """
-    if engine != "auto":
-        return engine, None
-    size = sum(source.path.stat().st_size for source in files)
-    if size < AUTO_FAST_FROM_BYTES:
-        return "pyshacl", None
-    from ..validation.fast.jvm import JavaSetupError, driver
-
-    try:
-        driver()  # finds java and javac, and compiles the driver once, before the child process needs it
-    except JavaSetupError as error:
-        return "pyshacl", f"notice: {error}; validating {size / 1e6:,.0f} MB of sources with pySHACL instead (slow on big graphs)"
-    return "fast", None
 
 
 def _write_store(files: list[SourceFile], store_dir: Path) -> None:
@@ -228,7 +207,7 @@ def build_release(
     phases = _Phases()
     job = outcome = None
     if validate:
-        engine, notice = choose_engine(engine, files)
+        engine, notice = choose_engine(engine, [source.path for source in files])
         if notice and notify:
             notify(notice)
         validation_started = time.perf_counter()

@@ -25,22 +25,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..formats import RDF_FORMATS
 from ..namespaces import PREFIXES
 from ..rdfio import RDFSyntaxError
 from .sources import SourceFile
 
 DUMP_BASENAME = "tiers-lieux"
-#: dump file suffix -> (pyoxigraph format, whether the file holds the whole dataset with its named graphs)
+#: dump file suffix -> (pyoxigraph format, whether the file holds the whole dataset with its named graphs):
+#: every RDF format of the registry, the dataset formats first
 DUMP_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
-    "trig": (ox.RdfFormat.TRIG, True),
-    "nq": (ox.RdfFormat.N_QUADS, True),
-    "ttl": (ox.RdfFormat.TURTLE, False),
-    "nt": (ox.RdfFormat.N_TRIPLES, False),
-    "jsonld": (ox.RdfFormat.JSON_LD, False),
-    "rdf": (ox.RdfFormat.RDF_XML, False),
+    f.key: (f.engine, f.dataset) for f in sorted(RDF_FORMATS, key=lambda f: not f.dataset)
 }
 #: formats written with the project's prefixes (the others have none, or none kept)
-PREFIXED_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML)
+PREFIXED_FORMATS = tuple(f.engine for f in RDF_FORMATS if f.prefixed)
 
 _BLANK_QUADS = "WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }"
 _OXIGRAPH_POSITION = re.compile(r"^Parser error at line \d+ (?:column \d+|between columns \d+ and \d+): ")

@@ -7,38 +7,30 @@ from pathlib import Path
 
 import click
 
-from ..build.builder import AUTO_FAST_FROM_BYTES, BuildRefused, build_release
+from ..build.builder import BuildRefused, build_release
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, default_build_dir
 from ..rdfio import RDFSyntaxError
 from ..release import BuildLayout
-from ..validation import ENGINES
 from ..validation.outcome import format_report
 from ..validation.process import ValidationFailed
-from .options import ENGINES_HELP, make_engine_option
-
-#: ``--engine`` of ``build``: the shared engines, and ``auto``, which chooses by the size of the sources.
-build_engine_option = make_engine_option(
-    (*ENGINES, "auto"),
-    f"SHACL engine: {ENGINES_HELP}, or auto: pySHACL for sources under {AUTO_FAST_FROM_BYTES // 1_000_000} MB, "
-    "TopQuadrant's above (pySHACL, with a notice, when Java is missing).",
-)
+from .options import build_dir_option, engine_option, folder_option
 
 
 @click.command("build")
-@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=None, help="Build folder (default: ./build).")
+@build_dir_option
 @click.option("--if-needed", is_flag=True, help="Do nothing when the current release was built from the same sources.")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True, help="Language of the validation report.")
-@click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=ONTOLOGY_DIR, show_default=True)
-@click.option("--shapes-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=SHAPES_DIR, show_default=True)
-@build_engine_option
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=DATA_DIR, show_default=True)
-def build(out_root: Path | None, if_needed: bool, lang: str, ontology_dir: Path, shapes_dir: Path, engine: str, data_dir: Path) -> None:
+@folder_option("--ontology-dir", ONTOLOGY_DIR, "The ontology and its vocabularies.")
+@folder_option("--shapes-dir", SHAPES_DIR, "The SHACL shapes.")
+@engine_option
+@folder_option("--data-dir", DATA_DIR, "The data.")
+def build(build_dir: Path | None, if_needed: bool, lang: str, ontology_dir: Path, shapes_dir: Path, engine: str, data_dir: Path) -> None:
     """Merge ontology, vocabularies and data into one dataset (one named graph per source),
     validate it, and publish dumps and an on-disk Oxigraph store as the current release.
 
     A graph that does not conform is refused and the previous release stays in place.
     """
-    out_root = out_root or default_build_dir()
+    out_root = build_dir or default_build_dir()
     try:
         result = build_release(
             out_root,

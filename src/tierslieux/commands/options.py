@@ -1,19 +1,38 @@
-"""Options shared by several sub-commands."""
+"""Options shared by several sub-commands: one name and one meaning for each across the command line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..validation import ENGINES
+from ..paths import shown
+from ..validation import AUTO_FAST_FROM_BYTES, ENGINES
 
 #: what the engines are, for the options' help
-ENGINES_HELP = "pySHACL (the reference) or TopQuadrant's (same results, faster on big graphs; needs a JDK)"
+ENGINES_HELP = (
+    "pySHACL (the reference), TopQuadrant's (fast: same results, faster on big graphs; needs a JDK), "
+    f"or auto: pySHACL under {AUTO_FAST_FROM_BYTES // 1_000_000} MB of sources, the fast one above (pySHACL, with a notice, when Java is missing)"
+)
+
+#: ``--engine``: which SHACL engine validates (``build`` and ``validate``).
+engine_option = click.option(
+    "--engine", type=click.Choice([*ENGINES, "auto"]), default="pyshacl", show_default=True, help=f"SHACL engine: {ENGINES_HELP}."
+)
+
+#: ``--build-dir`` (alias ``--out``): the folder of releases that ``build`` writes and the others read.
+build_dir_option = click.option(
+    "--build-dir",
+    "--out",
+    "build_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The build folder (default: $TIERSLIEUX_BUILD_DIR, else ./build).",
+)
 
 
-def make_engine_option(choices: tuple[str, ...] = ENGINES, help_text: str = f"SHACL engine: {ENGINES_HELP}."):
-    """Return an ``--engine`` option offering ``choices``, pySHACL by default."""
-    return click.option("--engine", type=click.Choice(list(choices)), default="pyshacl", show_default=True, help=help_text)
-
-
-#: ``--engine``: which SHACL engine validates (``validate``).
-engine_option = make_engine_option()
+def folder_option(name: str, default: Path, help_text: str):
+    """Return an option for an existing folder of the project, whose default is shown relative to the project."""
+    return click.option(
+        name, type=click.Path(path_type=Path, file_okay=False, exists=True), default=default, show_default=shown(default), help=help_text
+    )

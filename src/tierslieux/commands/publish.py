@@ -10,6 +10,7 @@ import click
 
 from ..paths import default_build_dir
 from ..release import BuildLayout
+from .options import build_dir_option
 
 #: Exit code when there is no release to publish.
 EXIT_NO_RELEASE = 3
@@ -34,7 +35,7 @@ def credentials_from_environment(user: str | None):
     default=None,
     help="The store's Graph Store Protocol endpoint (default for an Oxigraph-style …/query: …/store).",
 )
-@click.option("--build-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="Folder written by `tierslieux build` (default: ./build).")
+@build_dir_option
 @click.option("--user", default=None, help="User name for HTTP authentication (password in TIERSLIEUX_STORE_PASSWORD).")
 @click.option("--digest", is_flag=True, help="Use HTTP Digest instead of Basic authentication (Virtuoso's /sparql-graph-crud-auth).")
 @click.option(
@@ -59,7 +60,7 @@ def publish(
     from ..stores.publish import GraphStoreClient, PublishError, publish_release
     from ..stores.remote import RemoteStore, default_endpoints
 
-    build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
+    build_dir = (build_dir or default_build_dir()).resolve()
     if not BuildLayout(build_dir).manifest_path.is_file():
         click.echo(f"Error: no release in {build_dir}: run `tierslieux build` first", err=True)
         sys.exit(EXIT_NO_RELEASE)

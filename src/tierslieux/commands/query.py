@@ -1,4 +1,4 @@
-"""``tierslieux query``: run a named query of queries/ on the built store or on any SPARQL endpoint."""
+"""``tierslieux query``: run a named query of queries/, a query file or a query text on the built store or on any SPARQL endpoint."""
 
 from __future__ import annotations
 
@@ -7,82 +7,63 @@ from pathlib import Path
 
 import click
 import pyoxigraph as ox
+from rdflib import URIRef
 
-from ..namespaces import PREFIXES
+from ..formats import RDF_FORMATS, RESULT_FORMATS, find
+from ..namespaces import short_name
 from ..paths import QUERIES_DIR, default_build_dir
 from ..queries.named import NamedQuery, QueryHeaderError, load_named_queries
-from ..queries.parameters import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values, query_form, substitutions
+from ..queries.parameters import TYPE_DESCRIPTIONS, ParameterError, bind_parameters, inject_values
+from ..release import BuildLayout
+from ..service.results import formats_for, render
+from ..stores.base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, Store, StoreError
+from ..stores.embedded import EmbeddedStore
+from ..stores.remote import RemoteStore
+from .options import build_dir_option
 
-FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-Results = ox.QuerySolutions | ox.QueryBoolean
-
-
-class QueryFailed(Exception):
-    """The store or the endpoint could not run the query (the message says why)."""
-
-
-def run_local(store_dir: Path, query: NamedQuery, bound: dict) -> Results:
-    """Run ``query`` on the Oxigraph store in ``store_dir``, opened read-only, over the union of its graphs."""
-    if not store_dir.is_dir():
-        raise QueryFailed(f"no built store at {store_dir}: run `tierslieux build` first, or give --endpoint")
-    try:
-        store = ox.Store.read_only(str(store_dir.resolve()))
-        return store.query(query.text, use_default_graph_as_union=True, substitutions=substitutions(bound))
-    except (OSError, SyntaxError) as error:
-        raise QueryFailed(f"{query.path}: {error}") from error
+#: ``--format`` names: SPARQL results for SELECT/ASK, RDF syntaxes for CONSTRUCT/DESCRIBE, and a readable table
+FORMAT_NAMES = ["table", *(f.param for f in RESULT_FORMATS), *(f.param for f in RDF_FORMATS)]
+#: how long a query from the command line may run
+TIMEOUT_SECONDS = 300.0
 
 
-def run_remote(endpoint: str, query: NamedQuery, bound: dict, timeout: int = 60) -> Results:
-    """Run ``query`` on a SPARQL endpoint (parameters bound by a VALUES block) and parse its JSON results."""
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+def open_store(endpoint: str | None, build_dir: Path | None) -> Store:
+    """The store a query runs on: a SPARQL endpoint (``--endpoint``), else the built store opened read-only.
 
-    wrapper = SPARQLWrapper(endpoint)
-    wrapper.setQuery(inject_values(query.text, bound))
-    # SPARQLWrapper's own guess reads words in comments ("address" as ADD) and would send an update.
-    wrapper.queryType = query_form(query.text) or "SELECT"
-    wrapper.setMethod(POST)
-    wrapper.setReturnFormat(JSON)
-    wrapper.setTimeout(timeout)
-    try:
-        body = wrapper.query().response.read()
-    except SPARQLWrapperException as error:
-        raise QueryFailed(f"{endpoint}: {error}") from None
-    except OSError as error:  # urllib's URLError and HTTPError, timeouts
-        raise QueryFailed(f"{endpoint}: {error}") from None
-    try:
-        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-    except (SyntaxError, ValueError) as error:
-        raise QueryFailed(f"{endpoint}: the answer is not SPARQL JSON results ({error})") from None
+    Both are the service's own :class:`~tierslieux.stores.base.Store` implementations, so the command line and the
+    service ask and read queries the same way. Raises :class:`StoreError` with what to do.
+    """
+    if endpoint:
+        # An arbitrary endpoint's default graph is taken as it is (Oxigraph server: start it with --union-default-graph).
+        return RemoteStore(endpoint, union="native", default_timeout=TIMEOUT_SECONDS)
+    return EmbeddedStore.open(BuildLayout(build_dir or default_build_dir()).store_dir)
 
 
-def short_term(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
-    """Show a term for people: an IRI as a prefixed name when a prefix fits, a literal by its text."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        best = max((p for p, iri in PREFIXES.items() if term.value.startswith(iri)), key=lambda p: len(PREFIXES[p]), default=None)
-        return f"{best}:{term.value[len(PREFIXES[best]):]}" if best else f"<{term.value}>"
-    if isinstance(term, ox.Literal):
-        return f"{term.value}@{term.language}" if term.language else term.value
-    return str(term)
-
-
-def table(results: Results) -> str:
-    """Render results as an aligned text table (or ``true``/``false`` for an ASK)."""
-    if isinstance(results, ox.QueryBoolean):
-        return "true" if bool(results) else "false"
-    names = [v.value for v in results.variables]
-    rows = [[short_term(row[name]) for name in names] for row in results]
+def table(outcome: QueryOutcome) -> str:
+    """Render an answer as an aligned text table (``true``/``false`` for an ASK, one triple a row for a graph)."""
+    if outcome.kind == "boolean":
+        return "true" if outcome.boolean else "false"
+    if outcome.kind == "graph":
+        names = ["subject", "predicate", "object"]
+        rows = [[short_term(t.subject), short_term(t.predicate), short_term(t.object)] for t in outcome.triples]
+    else:
+        names = outcome.variables
+        rows = [[short_term(row[name]) for name in names] for row in outcome.rows]
     widths = [max([len(name), *(len(r[i]) for r in rows)]) for i, name in enumerate(names)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     out = [line(names), line(["-" * w for w in widths]), *(line(r) for r in rows), f"({len(rows)} rows)"]
     return "\n".join(out)
+
+
+def short_term(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None) -> str:
+    """Show a term for people: an IRI as a prefixed name when a prefix fits, a literal by its text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return short_name(URIRef(term.value))
+    if isinstance(term, ox.Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    return str(term)
 
 
 def describe(query: NamedQuery) -> str:
@@ -110,26 +91,30 @@ def parse_param_options(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("query")
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A parameter value (repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice([*FORMATS, "table"]), default="table", show_default=True)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A parameter value of a named query (repeatable).")
+@click.option("--file", "query_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Run the SPARQL query in this file (a .rq).")
+@click.option("--expression", "-e", "expression", metavar="SPARQL", help="Run this SPARQL query text.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True)
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL endpoint instead of the local built store.")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), help="The build folder (default: ./build).")
+@build_dir_option
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries with their parameters.")
 @click.option("--queries-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), hidden=True)
 def query(
     name: str | None,
     params: tuple[str, ...],
+    query_file: Path | None,
+    expression: str | None,
     fmt: str,
     endpoint: str | None,
     build_dir: Path | None,
     list_queries: bool,
     queries_dir: Path | None,
 ) -> None:
-    """Run the named query NAME (a file queries/NAME.rq) and print its results.
+    """Run the named query NAME (a file queries/NAME.rq), a query file (--file) or a query text (-e), and print its answer.
 
-    Parameters are typed (see --list) and bound as RDF terms, never pasted
-    into the query text. Without --endpoint the query runs on the store that
-    `tierslieux build` wrote, over the union of all its graphs.
+    Parameters of named queries are typed (see --list) and bound as RDF terms,
+    never pasted into the query text. Without --endpoint the query runs on the
+    store that `tierslieux build` wrote, over the union of all its graphs.
     """
     try:
         queries = load_named_queries(queries_dir or QUERIES_DIR)
@@ -139,34 +124,44 @@ def query(
         click.echo("\n\n".join(describe(q) for q in queries.values()))
         click.echo("\nParameter types: " + "; ".join(f"{t}: {d}" for t, d in TYPE_DESCRIPTIONS.items()))
         return
-    if not name:
-        raise click.UsageError("give a query NAME, or --list to see them")
-    if name not in queries:
-        raise click.UsageError(f"unknown query {name!r}; known queries: {', '.join(queries)}")
-    named = queries[name]
+    if sum(x is not None for x in (name, query_file, expression)) != 1:
+        raise click.UsageError("give one of: a query NAME, --file Q.rq or -e 'SELECT …' (or --list to see the named queries)")
+    if name is not None:
+        if name not in queries:
+            raise click.UsageError(f"unknown query {name!r}; known queries: {', '.join(queries)}")
+        try:
+            text = inject_values(queries[name].text, bind_parameters(queries[name], parse_param_options(params)))
+        except ParameterError as error:
+            raise click.UsageError(str(error)) from None
+        where = str(queries[name].path)
+    else:
+        if params:
+            raise click.UsageError("--param binds the parameters of a named query; write the values into the query itself")
+        text = query_file.read_text(encoding="utf-8") if query_file else expression
+        where = str(query_file) if query_file else "the query"
     try:
-        bound = bind_parameters(named, parse_param_options(params))
-    except ParameterError as error:
-        raise click.UsageError(str(error)) from None
-    try:
-        if endpoint:
-            results = run_remote(endpoint, named, bound)
+        store = open_store(endpoint, build_dir)
+        outcome = store.query(text, union_default_graph=True, timeout=TIMEOUT_SECONDS)
+        if fmt == "table":
+            output = table(outcome).encode("utf-8") + b"\n"
         else:
-            from ..release import BuildLayout
-
-            results = run_local(BuildLayout(build_dir or default_build_dir()).store_dir, named, bound)
-    except QueryFailed as error:
+            chosen = find(formats_for(outcome.kind), fmt)
+            if chosen is None:
+                kinds = "SELECT/ASK" if outcome.kind != "graph" else "CONSTRUCT/DESCRIBE"
+                raise click.UsageError(f"--format {fmt} cannot carry a {kinds} answer; use one of: {', '.join(f.param for f in formats_for(outcome.kind))}")
+            output, _ = render(outcome, chosen, max_rows=sys.maxsize)
+    except QuerySyntaxError as error:
+        click.echo(f"error: {where}: {error}", err=True)
+        sys.exit(1)
+    except QueryTimeout:
+        click.echo(f"error: {where}: the query ran past {TIMEOUT_SECONDS:.0f} s", err=True)
+        sys.exit(1)
+    except StoreError as error:  # its message names the store or the endpoint
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
-        click.echo(f"error: {named.path}: a named query must be a SELECT or an ASK", err=True)
-        sys.exit(1)
-    try:
-        # rows are computed while they are read, so evaluation errors surface here
-        output = table(results).encode("utf-8") + b"\n" if fmt == "table" else results.serialize(format=FORMATS[fmt])
-    except (OSError, RuntimeError, ValueError) as error:
-        click.echo(f"error: {named.path}: the query failed while running: {error}", err=True)
+    except QueryFailed as error:
+        click.echo(f"error: {where}: {error}", err=True)
         sys.exit(1)
     sys.stdout.flush()
-    sys.stdout.buffer.write(output if fmt not in ("json", "xml") else output + b"\n")
+    sys.stdout.buffer.write(output if output.endswith(b"\n") else output + b"\n")
     sys.stdout.buffer.flush()

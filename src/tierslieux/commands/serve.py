@@ -12,6 +12,7 @@ import click
 from ..paths import default_build_dir
 from ..release import BuildLayout
 from ..service.gunicorn_settings import DEFAULT_THREADS
+from .options import build_dir_option
 
 #: Exit code when there is no usable store (missing or damaged).
 EXIT_NO_STORE = 3
@@ -66,12 +67,7 @@ def check_remote_store(store_url: str, union: str) -> int:
 @click.option(
     "--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64), help="Requests each worker handles at once (a query process each)."
 )
-@click.option(
-    "--build-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder written by `tierslieux build` (default: ./build, or $TIERSLIEUX_BUILD_DIR).",
-)
+@build_dir_option
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0.1), default=None, help="Query time limit in seconds (default 30).")
 @click.option(
     "--store",
@@ -116,7 +112,7 @@ def serve(
     from ..stores.base import StoreError
     from ..stores.remote import default_endpoints
 
-    build_dir = (build_dir or Path(os.environ.get("TIERSLIEUX_BUILD_DIR") or default_build_dir())).resolve()
+    build_dir = (build_dir or default_build_dir()).resolve()
     store_dir = BuildLayout(build_dir).store_dir
     config: dict = {"BUILD_DIR": build_dir}
     if store_url:

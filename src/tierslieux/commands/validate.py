@@ -9,7 +9,7 @@ import click
 
 from ..build.sources import all_source_files
 from ..rdfio import RDFSyntaxError
-from ..validation import load_graph, validate_graph
+from ..validation import choose_engine, load_graph, validate_graph
 from ..validation.outcome import format_report
 from .options import engine_option
 
@@ -27,12 +27,15 @@ from .options import engine_option
 )
 @engine_option
 def validate(paths: tuple[Path, ...], lang: str, output_format: str, engine: str) -> None:
-    """Validate PATHS (default: the whole graph) with pySHACL.
+    """Validate PATHS (default: the whole graph) against the shapes.
 
     Exit code: 0 when the data conforms (warnings allowed), 1 when it does not,
     2 when a file cannot be read.
     """
     files = list(paths) or [f.path for f in all_source_files()]
+    engine, notice = choose_engine(engine, files)
+    if notice:
+        click.echo(notice, err=True)
     try:
         data = load_graph(files)
         outcome = validate_graph(data, engine=engine)

@@ -10,6 +10,7 @@ from typing import Callable
 from rdflib import Dataset, Graph
 
 from ..build.builder import dataset_union
+from ..formats import RDF_BY_KEY
 from ..namespaces import bind_prefixes
 from ..rdfio import canonical_turtle
 from .tables import to_csv, to_geojson
@@ -33,7 +34,7 @@ def _jsonld(graph: Graph) -> str:
 
 
 @dataclass(frozen=True)
-class Format:
+class ExportFormat:
     """An export format: its name, file suffix and whether it keeps the named graphs."""
 
     name: str
@@ -42,15 +43,21 @@ class Format:
     quads: bool = False
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("turtle", ".ttl", lambda ds, g: canonical_turtle(g)),
-    Format("ntriples", ".nt", lambda ds, g: _sorted_lines(g.serialize(format="nt"))),
-    Format("nquads", ".nq", lambda ds, g: _sorted_lines(ds.serialize(format="nquads")), quads=True),
-    Format("trig", ".trig", lambda ds, g: bind_prefixes(ds).serialize(format="trig"), quads=True),
-    Format("jsonld", ".jsonld", lambda ds, g: _jsonld(g)),
-    Format("rdfxml", ".rdf", lambda ds, g: g.serialize(format="xml")),
-    Format("geojson", ".geojson", lambda ds, g: to_geojson(g)),
-    Format("csv", ".csv", lambda ds, g: to_csv(g)),
+def _rdf(key: str, write: Callable[[Dataset, Graph], str]) -> ExportFormat:
+    """An RDF export named and suffixed as the format registry says."""
+    fmt = RDF_BY_KEY[key]
+    return ExportFormat(fmt.param, fmt.suffix, write, quads=fmt.dataset)
+
+
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
+    _rdf("ttl", lambda ds, g: canonical_turtle(g)),
+    _rdf("nt", lambda ds, g: _sorted_lines(g.serialize(format="nt"))),
+    _rdf("nq", lambda ds, g: _sorted_lines(ds.serialize(format="nquads"))),
+    _rdf("trig", lambda ds, g: bind_prefixes(ds).serialize(format="trig")),
+    _rdf("jsonld", lambda ds, g: _jsonld(g)),
+    _rdf("rdf", lambda ds, g: g.serialize(format="xml")),
+    ExportFormat("geojson", ".geojson", lambda ds, g: to_geojson(g)),
+    ExportFormat("csv", ".csv", lambda ds, g: to_csv(g)),
 )}
 
 

@@ -8,64 +8,22 @@ that names only types we cannot produce gets 406 Not Acceptable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyoxigraph as ox
 from flask import request
 from werkzeug.exceptions import NotAcceptable, NotFound
 
+from ..formats import HTML, RDF_BY_KEY, Format, find
 from ..namespaces import PREFIXES
 
-
-@dataclass(frozen=True)
-class Representation:
-    """One representation a resource is served in."""
-
-    key: str  # also the file extension
-    media_type: str
-    name: str
-    rdf_format: ox.RdfFormat | None = None  # None for HTML
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value (with a charset for textual types)."""
-        if self.media_type.startswith("text/") or self.media_type in ("application/n-triples",):
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
-
-
-HTML = Representation("html", "text/html", "HTML")
-RDF_REPRESENTATIONS = (
-    Representation("ttl", "text/turtle", "Turtle", ox.RdfFormat.TURTLE),
-    Representation("jsonld", "application/ld+json", "JSON-LD", ox.RdfFormat.JSON_LD),
-    Representation("nt", "application/n-triples", "N-Triples", ox.RdfFormat.N_TRIPLES),
-    Representation("rdf", "application/rdf+xml", "RDF/XML", ox.RdfFormat.RDF_XML),
-)
-BY_KEY = {r.key: r for r in (HTML, *RDF_REPRESENTATIONS)}
-#: Other names accepted by ``?format=``.
-FORMAT_ALIASES = {
-    "turtle": "ttl",
-    "json-ld": "jsonld",
-    "json": "jsonld",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "rdfxml": "rdf",
-    "rdf+xml": "rdf",
-    "xml": "rdf",
-    "htm": "html",
-}
-#: Media types understood in Accept, in order of preference when the client has none.
-ACCEPTED_TYPES = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdf",
-}
-EXTENSIONS = tuple(r.key for r in RDF_REPRESENTATIONS) + ("html",)
+#: What a linked-data page is served in: HTML, and the RDF syntaxes of the format registry that carry one graph
+#: (the dataset syntaxes are for the dumps).
+Representation = Format
+RDF_REPRESENTATIONS: tuple[Format, ...] = tuple(RDF_BY_KEY[key] for key in ("ttl", "jsonld", "nt", "rdf"))
+REPRESENTATIONS: tuple[Format, ...] = (HTML, *RDF_REPRESENTATIONS)
+BY_KEY = {r.key: r for r in REPRESENTATIONS}
+EXTENSIONS = tuple(BY_KEY)
+#: Media types understood in Accept, HTML first: the choice when the client has no preference.
+ACCEPTED_TYPES = {media: r.key for r in REPRESENTATIONS for media in (r.media_type, *r.media_aliases)}
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -82,10 +40,10 @@ def negotiate(extension: str | None = None) -> Representation:
         return BY_KEY[extension]
     requested = request.args.get("format")
     if requested:
-        key = FORMAT_ALIASES.get(requested.lower(), requested.lower())
-        if key not in BY_KEY:
+        found = find(REPRESENTATIONS, requested)
+        if found is None:
             raise NotFound(f"unknown format {requested!r}; use one of: {', '.join(BY_KEY)}")
-        return BY_KEY[key]
+        return found
     if not request.accept_mimetypes:
         return HTML
     best = request.accept_mimetypes.best_match(list(ACCEPTED_TYPES))
@@ -101,9 +59,9 @@ def serialize(triples, representation: Representation) -> bytes:
     """Serialize ``triples`` (sorted, for stable output) in an RDF representation, with the project's prefixes."""
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     kwargs = {}
-    if representation.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+    if representation.prefixed:
         kwargs["prefixes"] = used_prefixes(ordered)
-    return ox.serialize(ordered, format=representation.rdf_format, **kwargs)
+    return ox.serialize(ordered, format=representation.engine, **kwargs)
 
 
 def used_prefixes(triples) -> dict[str, str]:

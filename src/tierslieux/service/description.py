@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..formats import RDF_FORMATS, RESULT_FORMATS, Format
 from ..namespaces import ID_BASE, ONTOLOGY_IRI, VOCAB_BASE, resource_iri
 from ..stores.base import Store
-from .results import GRAPH_FORMATS, SOLUTION_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -131,7 +131,7 @@ def service_description(endpoint: str, stats: Statistics, *, update_enabled: boo
     out.add(service, SD + "supportedLanguage", SD + "SPARQL11Query")
     if update_enabled:
         out.add(service, SD + "supportedLanguage", SD + "SPARQL11Update")
-    for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
+    for fmt in RESULT_FORMATS + RDF_FORMATS:
         out.add(service, SD + "resultFormat", format_iri(fmt))
     out.add(service, SD + "feature", SD + "UnionDefaultGraph")
     if federated:

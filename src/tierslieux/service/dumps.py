@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
+from ..formats import RDF_FORMATS
 from ..release import BuildLayout, Release
 from .cache import cache_dir
 from .stores import registry
@@ -27,14 +28,7 @@ from .stores import registry
 bp = Blueprint("dumps", __name__, url_prefix="/dumps")
 
 #: File suffix -> (media type, format name, whether the file keeps the named graphs).
-DUMP_TYPES: dict[str, tuple[str, str, bool]] = {
-    ".trig": ("application/trig", "TriG", True),
-    ".nq": ("application/n-quads", "N-Quads", True),
-    ".ttl": ("text/turtle", "Turtle", False),
-    ".nt": ("application/n-triples", "N-Triples", False),
-    ".jsonld": ("application/ld+json", "JSON-LD", False),
-    ".rdf": ("application/rdf+xml", "RDF/XML", False),
-}
+DUMP_TYPES: dict[str, tuple[str, str, bool]] = {f.suffix: (f.media_type, f.label, f.dataset) for f in RDF_FORMATS}
 _compress_lock = threading.Lock()
 
 

@@ -78,7 +78,7 @@ def _rdf_response(triples, representation: conneg.Representation) -> Response:
 
 def _not_found(iri: str, representation: conneg.Representation, reason: str | None = None) -> Response:
     message = reason or f"The graph has nothing about <{iri}>."
-    if representation.rdf_format is not None:
+    if representation.engine is not None:
         response = make_response(message + "\n", 404)
         response.headers["Content-Type"] = "text/plain; charset=utf-8"
         return response
@@ -102,7 +102,7 @@ def serve_resource(iri: str, extension: str | None) -> Response:
     except ValueError:
         return _not_found(iri, representation, reason=f"{iri!r} is not a valid IRI.")
     store = current_store()
-    if representation.rdf_format is None:
+    if representation.engine is None:
         page = resource_page(store, iri)
         if page is None:
             return _not_found(iri, representation)
@@ -182,7 +182,7 @@ def ontology(extension: str | None = None) -> Response:
     representation = conneg.negotiate(extension)
     store = current_store()
     path = "/ontology"
-    if representation.rdf_format is None:
+    if representation.engine is None:
         language = _ontology_language()
         try:
             page = ontology_html(store, language)
@@ -218,7 +218,7 @@ def graph(name: str) -> Response:
     if iri not in store.graphs():
         return _not_found(iri, representation, reason=f"There is no named graph <{iri}> in this release.")
     path = "/graph/" + stem
-    if representation.rdf_format is None:
+    if representation.engine is None:
         counts = select(
             store,
             f"SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH {iri_term(iri)} {{ ?s a ?class }} }} GROUP BY ?class ORDER BY DESC(?n) ?class",

@@ -9,52 +9,13 @@ row limit before anything is written, so a refused answer never starts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
+from ..formats import RDF_FORMATS, RESULT_FORMATS, Format, find
 from ..namespaces import PREFIXES
 from ..stores.base import QueryOutcome
-
-
-@dataclass(frozen=True)
-class Format:
-    """One result format: its canonical media type, the names a ``format`` parameter may use, and aliases."""
-
-    media_type: str
-    names: tuple[str, ...]
-    engine: ox.QueryResultsFormat | ox.RdfFormat
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value (text types carry their charset)."""
-        if self.media_type.startswith("text/"):
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
-
-
-#: SELECT and ASK, in order of preference (the first is the default for */*).
-SOLUTION_FORMATS: tuple[Format, ...] = (
-    Format("application/sparql-results+json", ("json", "srj"), ox.QueryResultsFormat.JSON, ("application/json",)),
-    Format("application/sparql-results+xml", ("xml", "srx"), ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
-    Format("text/csv", ("csv",), ox.QueryResultsFormat.CSV),
-    Format("text/tab-separated-values", ("tsv",), ox.QueryResultsFormat.TSV),
-)
-
-#: CONSTRUCT and DESCRIBE, in order of preference.
-GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("text/turtle", ("turtle", "ttl"), ox.RdfFormat.TURTLE, ("application/x-turtle",)),
-    Format("application/n-triples", ("ntriples", "nt", "n-triples"), ox.RdfFormat.N_TRIPLES),
-    Format("application/ld+json", ("jsonld", "json-ld", "json"), ox.RdfFormat.JSON_LD, ("application/json",)),
-    Format("application/rdf+xml", ("rdfxml", "rdf", "xml", "rdf-xml"), ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
-    Format("application/trig", ("trig",), ox.RdfFormat.TRIG),
-    Format("application/n-quads", ("nquads", "nq", "n-quads"), ox.RdfFormat.N_QUADS),
-)
-
-#: Formats that can carry prefixes declared once at the top.
-_PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
 class NotAcceptable(Exception):
@@ -71,7 +32,7 @@ class TooManyResults(Exception):
 
 def formats_for(kind: str) -> tuple[Format, ...]:
     """Return the formats that can carry a result of ``kind`` ("solutions", "boolean" or "graph")."""
-    return GRAPH_FORMATS if kind == "graph" else SOLUTION_FORMATS
+    return RDF_FORMATS if kind == "graph" else RESULT_FORMATS
 
 
 def negotiate(kind: str, accept: MIMEAccept, format_param: str | None) -> Format:
@@ -82,10 +43,9 @@ def negotiate(kind: str, accept: MIMEAccept, format_param: str | None) -> Format
     """
     offers = formats_for(kind)
     if format_param:
-        wanted = format_param.strip().lower()
-        for fmt in offers:
-            if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
-                return fmt
+        fmt = find(offers, format_param)
+        if fmt is not None:
+            return fmt
         raise NotAcceptable(_not_acceptable_message(kind, f"format={format_param!r}"))
     if not accept:
         return offers[0]
@@ -93,7 +53,7 @@ def negotiate(kind: str, accept: MIMEAccept, format_param: str | None) -> Format
     for fmt in offers:
         by_type.setdefault(fmt.media_type, fmt)
     for fmt in offers:
-        for alias in fmt.aliases:
+        for alias in fmt.media_aliases:
             by_type.setdefault(alias, fmt)
     best = accept.best_match(list(by_type))
     if best is None:
@@ -103,7 +63,7 @@ def negotiate(kind: str, accept: MIMEAccept, format_param: str | None) -> Format
 
 def _not_acceptable_message(kind: str, asked: str) -> str:
     what = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
-    available = ", ".join(f"{f.media_type} (format={f.names[0]})" for f in formats_for(kind))
+    available = ", ".join(f"{f.media_type} (format={f.param})" for f in formats_for(kind))
     return f"Cannot produce {asked} for a {what} result. Available: {available}."
 
 
@@ -149,5 +109,5 @@ def render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, in
         solutions = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
         return solutions.serialize(format=fmt.engine), count
     triples = _capped(outcome.triples, max_rows)
-    prefixes = dict(PREFIXES) if fmt.engine in _PREFIXED else None
+    prefixes = dict(PREFIXES) if fmt.prefixed else None
     return ox.serialize(triples, format=fmt.engine, prefixes=prefixes), len(triples)

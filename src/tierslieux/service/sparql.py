@@ -18,11 +18,12 @@ import time
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
+from ..formats import RDF_FORMATS
 from ..release import BuildLayout
 from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
 from . import description, guard
 from .protocol import Operation, ProtocolError, read_operation
-from .results import GRAPH_FORMATS, NotAcceptable, TooManyResults, negotiate, render
+from .results import NotAcceptable, TooManyResults, negotiate, render
 from .stores import registry
 
 bp = Blueprint("sparql", __name__)
@@ -151,9 +152,9 @@ def _statistics() -> description.Statistics:
 def _graph_response(triples: list[ox.Triple]) -> Response:
     """Serialise a description in the negotiated RDF format (Turtle by default, shown as text to browsers)."""
     accept = request.accept_mimetypes
-    wants_page = accept.best_match(["text/html"] + [f.media_type for f in GRAPH_FORMATS]) == "text/html" and not request.args.get("format")
+    wants_page = accept.best_match(["text/html"] + [f.media_type for f in RDF_FORMATS]) == "text/html" and not request.args.get("format")
     try:
-        fmt = GRAPH_FORMATS[0] if wants_page else negotiate("graph", accept, request.args.get("format"))
+        fmt = RDF_FORMATS[0] if wants_page else negotiate("graph", accept, request.args.get("format"))
     except NotAcceptable as error:
         return plain(406, str(error))
     prefixes = {"sd": description.SD, "void": description.VOID, "dct": description.DCT, "tl": description.ONTOLOGY_IRI + "#"}

@@ -6,6 +6,6 @@ The modules depend in one direction: ``outcome`` and ``inputs`` on nothing here,
 
 from .inputs import load_graph, load_model, load_shapes
 from .outcome import ValidationOutcome, ValidationResult, format_report
-from .shacl import ENGINES, validate_graph
+from .shacl import AUTO_FAST_FROM_BYTES, ENGINES, choose_engine, validate_graph
 
-__all__ = ["ENGINES", "ValidationOutcome", "ValidationResult", "format_report", "load_graph", "load_model", "load_shapes", "validate_graph"]
+__all__ = ["AUTO_FAST_FROM_BYTES", "ENGINES", "choose_engine", "ValidationOutcome", "ValidationResult", "format_report", "load_graph", "load_model", "load_shapes", "validate_graph"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph
 
@@ -11,6 +13,28 @@ from .outcome import ValidationOutcome, results_from_report
 
 #: the SHACL engines: pySHACL (the reference) and TopQuadrant's (:mod:`tierslieux.validation.fast`)
 ENGINES = ("pyshacl", "fast")
+#: ``auto`` validates sources of this many bytes or more with the fast engine (about 150,000 triples of Turtle)
+AUTO_FAST_FROM_BYTES = 8_000_000
+
+
+def choose_engine(engine: str, paths: list[Path]) -> tuple[str, str | None]:
+    """Return the SHACL engine to run for ``engine``, and a one-line notice when ``auto`` could not have its choice.
+
+    ``auto`` is pySHACL, the reference, for sources under :data:`AUTO_FAST_FROM_BYTES`,
+    and the fast engine above, unless Java is missing: then pySHACL, with a notice.
+    """
+    if engine != "auto":
+        return engine, None
+    size = sum(path.stat().st_size for path in paths)
+    if size < AUTO_FAST_FROM_BYTES:
+        return "pyshacl", None
+    from .fast.jvm import JavaSetupError, driver
+
+    try:
+        driver()  # finds java and javac, and compiles the driver once, before a child process needs it
+    except JavaSetupError as error:
+        return "pyshacl", f"notice: {error}; validating {size / 1e6:,.0f} MB of sources with pySHACL instead (slow on big graphs)"
+    return "fast", None
 
 
 def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | None = None, engine: str = "pyshacl") -> ValidationOutcome:
