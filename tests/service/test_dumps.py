@@ -41,6 +41,14 @@ def test_index_lists_every_dump_with_size_and_checksum(dumps_client, built):
         assert f'<td class="num">{info["bytes"]}</td>' in html
         assert info["sha256"] in html
     assert set(manifest(built)["dumps"]) == set(EXPECTED_TYPES)
+    assert f"{manifest(built)['triples']:,} quads in {len(manifest(built)['graphs'])} named graphs" in html  # not "triples"
+
+
+def test_the_quads_the_index_counts_are_the_lines_of_the_n_quads_dump(built):
+    """Regression: the index called the manifest's count "triples", though the triple dumps hold fewer (their union)."""
+    nquads = (built.dumps_dir / "tiers-lieux.nq").read_bytes().count(b"\n")
+    ntriples = (built.dumps_dir / "tiers-lieux.nt").read_bytes().count(b"\n")
+    assert manifest(built)["triples"] == nquads > ntriples
 
 
 @pytest.mark.parametrize(("name", "media_type"), sorted(EXPECTED_TYPES.items()))

@@ -453,3 +453,13 @@ def test_shapes_resolve_for_people_and_machines(client):
     shape = URIRef("https://w3id.org/tiers-lieux/shapes#ThirdPlaceShape")
     assert (shape, RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")) in graph
     assert client.get("/shapes.nt").mimetype == "application/n-triples"
+
+
+def test_turtle_of_a_place_names_each_kind_of_resource_with_a_prefix_and_escapes_nothing(client):
+    """Regression: an address came out as ``tlid:address\\/la-coroutine`` (a prefix per kind of resource now)."""
+    response = client.get("/id/place/la-coroutine.ttl")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "\\/" not in text
+    assert "@prefix address: <https://w3id.org/tiers-lieux/id/address/> ." in text and "address:la-coroutine" in text
+    parsed = Graph().parse(data=text, format="turtle")
+    assert (URIRef("https://w3id.org/tiers-lieux/id/place/la-coroutine"), TL.address, URIRef("https://w3id.org/tiers-lieux/id/address/la-coroutine")) in parsed

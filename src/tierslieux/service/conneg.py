@@ -8,12 +8,14 @@ that names only types we cannot produce gets 406 Not Acceptable.
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from flask import request
 from werkzeug.exceptions import NotAcceptable, NotFound
 
 from ..formats import HTML, RDF_BY_KEY, Format, find
-from ..namespaces import PREFIXES
+from ..namespaces import ID_BASE, PREFIXES
 
 #: What a linked-data page is served in: HTML, and the RDF syntaxes of the format registry that carry one graph
 #: (the dataset syntaxes are for the dumps).
@@ -24,6 +26,9 @@ BY_KEY = {r.key: r for r in REPRESENTATIONS}
 EXTENSIONS = tuple(BY_KEY)
 #: Media types understood in Accept, HTML first: the choice when the client has no preference.
 ACCEPTED_TYPES = {media: r.key for r in REPRESENTATIONS for media in (r.media_type, *r.media_aliases)}
+
+#: a kind of resource under …/id/ that can name its own prefix
+_KIND = re.compile(r"[a-z][a-z-]*")
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -65,7 +70,17 @@ def serialize(triples, representation: Representation) -> bytes:
 
 
 def used_prefixes(triples) -> dict[str, str]:
-    """Return the project's prefixes that some IRI of ``triples`` starts with (a short, readable prefix table)."""
+    """Return the prefixes that some IRI of ``triples`` starts with (a short, readable prefix table).
+
+    The project's prefixes, plus one per kind of resource under ``…/id/`` that has no prefix of its own
+    (``address:``, ``geometry:``…), so that no local name needs an escaped ``/`` (``tlid:address\\/x``).
+    """
     iris = {term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)}
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-    return {prefix: namespace for prefix, namespace in PREFIXES.items() if any(iri.startswith(namespace) for iri in iris)}
+    used = {prefix: namespace for prefix, namespace in PREFIXES.items() if any(iri.startswith(namespace) for iri in iris)}
+    for iri in sorted(iris):
+        kind, slash, local = iri.removeprefix(ID_BASE).partition("/") if iri.startswith(ID_BASE) else ("", "", "")
+        namespace = f"{ID_BASE}{kind}/"
+        if slash and local and "/" not in local and _KIND.fullmatch(kind) and namespace not in used.values():
+            used[kind if kind not in PREFIXES else f"{kind}-id"] = namespace
+    return used
