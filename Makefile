@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps build validate qc serve test bench clean
+.PHONY: help setup system-deps build validate qc serve test test-fast bench clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)
 
 test: setup system-deps ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process, no JVM)
+	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
