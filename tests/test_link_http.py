@@ -9,7 +9,7 @@ import pytest
 
 from tierslieux import __version__
 from tierslieux.linking.capability import choose_search
-from tierslieux.linking.client import SparqlError, _retry_after_seconds
+from tierslieux.linking.client import SparqlError
 from tierslieux.linking.config import ENTITY_SEARCH, LABEL_QUERY
 from tierslieux.linking.pipeline import link_places
 
@@ -45,11 +45,21 @@ def test_a_retry_after_beyond_reason_stops_the_run_with_a_clear_message(proxy_fa
     assert len(proxy.queries) == 1
 
 
-def test_retry_after_as_an_http_date():
-    assert _retry_after_seconds("120") == 120.0
-    later = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
-    assert 25 <= _retry_after_seconds(later) <= 31
-    assert _retry_after_seconds("soon") is None
+def test_retry_after_as_an_http_date(proxy_factory, link_config):
+    later = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 2))
+    proxy = proxy_factory(faults=["429"], retry_after=later)
+    client = make_client(proxy.endpoint, None, link_config)
+    assert client.select(COUNT)[0]["n"]["value"] == "3"
+    assert client.stats.retries == 1 and 0 < client.stats.waited_seconds <= 3  # the date is to the second
+
+
+def test_a_retry_after_in_days_as_an_http_date_stops_the_run_too(proxy_factory, link_config):
+    tomorrow = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 86400))
+    proxy = proxy_factory(faults=["429"], retry_after=tomorrow)
+    client = make_client(proxy.endpoint, None, link_config)
+    with pytest.raises(SparqlError, match=r"too many requests, and the endpoint asks to wait \d+ s; try again later"):
+        client.select(COUNT)
+    assert len(proxy.queries) == 1
 
 
 def test_a_truncated_answer_is_asked_again(proxy_factory, link_config):
@@ -90,7 +100,7 @@ def test_requests_name_the_project_and_are_posted_forms_with_values(proxy_factor
     client.select(COUNT)
     [seen] = proxy.queries
     assert seen.user_agent.startswith(f"tierslieux/{__version__} (tests@tiers-lieux.invalid;")
-    assert "SPARQLWrapper/" in seen.user_agent
+    assert "python-requests/" in seen.user_agent
     assert seen.content_type.startswith("application/x-www-form-urlencoded")
     assert seen.body.startswith(b"query=") and b"VALUES" in seen.body
 

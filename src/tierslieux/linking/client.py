@@ -2,28 +2,29 @@
 
 Wikimedia asks robots for a User-Agent naming the tool, its version and a contact,
 for one request at a time, and for the ``429 Too Many Requests`` answer and its
-``Retry-After`` header to be honoured. A ``200`` whose JSON body does not parse
-completely (the endpoint stopped writing mid-answer) is retried like a 5xx.
+``Retry-After`` header to be honoured. Retries are urllib3's ``Retry`` (429 and 5xx
+answers, refused or dropped connections; exponential back-off; ``Retry-After``
+obeyed, and a wait beyond :data:`MAX_RETRY_AFTER_SECONDS` ends the run with a clear
+message). A ``200`` whose JSON body does not parse completely (the endpoint stopped
+writing mid-answer) is something urllib3 cannot see: it is retried here, with the
+same back-off.
 """
 
 from __future__ import annotations
 
 import base64
-import email.utils
 import hashlib
 import json
 import platform
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import SPARQLWrapper as sparqlwrapper_module
-from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..rdfio import write_atomically
@@ -31,6 +32,8 @@ from ..rdfio import write_atomically
 #: The longest wait a ``Retry-After`` may impose before the run gives up instead.
 MAX_RETRY_AFTER_SECONDS = 600.0
 MAX_BACKOFF_SECONDS = 120.0
+#: Answers worth asking again: too many requests, and the server's own failures.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class SparqlError(RuntimeError):
@@ -41,7 +44,7 @@ def user_agent(contact: str) -> str:
     """Return the User-Agent Wikimedia's policy asks for: tool/version (contact) library/version."""
     return (
         f"tierslieux/{__version__} ({contact}; tiers-lieux knowledge graph, linking places to Wikidata) "
-        f"SPARQLWrapper/{sparqlwrapper_module.__version__} Python/{platform.python_version()}"
+        f"python-requests/{requests.__version__} Python/{platform.python_version()}"
     )
 
 
@@ -85,17 +88,41 @@ class ClientStats:
     waited_seconds: float = 0.0
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+class _RetryAfterTooLong(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class _PoliteRetry(Retry):
+    """urllib3's ``Retry``: waits through the client (its clock, its statistics, its log), back-off from the first retry."""
+
+    def __init__(self, *args, on_wait: Callable[[float, str], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_wait = on_wait
+
+    def new(self, **kwargs) -> _PoliteRetry:
+        retry = super().new(**kwargs)
+        retry.on_wait = self.on_wait
+        return retry
+
+    def get_backoff_time(self) -> float:
+        # urllib3 waits nothing before the first retry; an endpoint under load deserves the back-off at once.
+        errors = len([h for h in self.history if h.redirect_location is None])
+        return 0.0 if errors == 0 else min(self.backoff_max, self.backoff_factor * 2 ** (errors - 1))
+
+    def get_retry_after(self, response) -> float | None:
+        seconds = super().get_retry_after(response)
+        if seconds is not None and seconds > MAX_RETRY_AFTER_SECONDS:
+            raise _RetryAfterTooLong(seconds)
+        return seconds
+
+    def sleep(self, response=None) -> None:
+        delay = self.get_retry_after(response) if response is not None else None
+        reason = f"HTTP {response.status}" if response is not None else "no answer"
+        if response is not None and response.status == 429:
+            reason = "429 Too Many Requests"
+        self.on_wait(self.get_backoff_time() if delay is None else delay, reason)
 
 
 def _complete_json(body: bytes) -> dict | None:
@@ -164,67 +191,64 @@ class SparqlClient:
             self.cache.put(self.endpoint, query, answer)
         return answer
 
-    def _wrapper(self, query: str) -> SPARQLWrapper:
-        wrapper = SPARQLWrapper(self.endpoint, agent=self.agent)
-        wrapper.setQuery(query)
-        wrapper.setMethod(POST)
-        wrapper.setRequestMethod(URLENCODED)
-        wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(int(self.timeout_seconds))
-        return wrapper
+    def _session(self) -> requests.Session:
+        retry = _PoliteRetry(
+            total=self.max_retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=None,  # POST too: a SPARQL query changes nothing
+            backoff_factor=self.backoff_seconds,
+            backoff_max=MAX_BACKOFF_SECONDS,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            retry_after_max=10**9,  # the real wait, so that one beyond reason is reported as asked
+            on_wait=self._wait,
+        )
+        session = requests.Session()
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        session.mount("https://", HTTPAdapter(max_retries=retry))
+        session.headers["User-Agent"] = self.agent
+        return session
 
     def _wait(self, seconds: float, why: str) -> None:
         self.stats.retries += 1
+        self.stats.requests += 1  # the request the wait is for
         self.stats.waited_seconds += seconds
         self.log(f"{self.endpoint}: {why}; waiting {seconds:g} s before asking again")
         self.sleep(seconds)
 
-    def _backoff(self, attempt: int) -> float:
-        return min(MAX_BACKOFF_SECONDS, self.backoff_seconds * (2**attempt))
+    def _post(self, session: requests.Session, query: str) -> requests.Response:
+        """POST the query as a form; urllib3 retries what is worth retrying. Raises :class:`SparqlError` for the rest."""
+        self.stats.requests += 1
+        try:
+            return session.post(
+                self.endpoint, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=self.timeout_seconds
+            )
+        except _RetryAfterTooLong as error:
+            raise SparqlError(f"{self.endpoint}: too many requests, and the endpoint asks to wait {error.seconds:.0f} s; try again later") from None
+        except requests.exceptions.RetryError as error:
+            raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: {_last_reason(error)}") from None
+        except requests.exceptions.RequestException as error:
+            raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: no answer ({error})") from None
 
     def _ask_endpoint(self, query: str) -> dict:
-        reason = "no attempt made"
+        session = self._session()
         for attempt in range(self.max_retries + 1):
-            self.stats.requests += 1
-            try:
-                result = self._wrapper(query).query()
-                body = result.response.read()
-            except urllib.error.HTTPError as error:
-                if error.code == 429:
-                    delay = _retry_after_seconds(error.headers.get("Retry-After"))
-                    if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                        raise SparqlError(
-                            f"{self.endpoint}: too many requests, and the endpoint asks to wait {delay:g} s; try again later"
-                        ) from None
-                    reason = "429 Too Many Requests"
-                    if attempt < self.max_retries:
-                        self._wait(delay if delay is not None else self._backoff(attempt), reason)
-                    continue
-                if 500 <= error.code < 600:
-                    reason = f"HTTP {error.code}"
-                    if attempt < self.max_retries:
-                        self._wait(self._backoff(attempt), reason)
-                    continue
-                raise SparqlError(f"{self.endpoint}: HTTP {error.code} {error.reason}: {error.read()[:500]!r}") from None
-            except EndPointInternalError as error:
-                reason = f"HTTP 500 ({str(error)[:200]})"
-                if attempt < self.max_retries:
-                    self._wait(self._backoff(attempt), reason)
-                continue
-            except SPARQLWrapperException as error:
-                raise SparqlError(f"{self.endpoint}: the query was refused: {str(error)[:500]}") from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                reason = f"no answer ({getattr(error, 'reason', error)})"
-                if attempt < self.max_retries:
-                    self._wait(self._backoff(attempt), reason)
-                continue
-            answer = _complete_json(body)
+            response = self._post(session, query)
+            if response.status_code in RETRY_STATUSES:  # retries spent on them
+                raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: HTTP {response.status_code}")
+            if response.status_code == 400:
+                raise SparqlError(f"{self.endpoint}: the query was refused: {response.content[:500]!r}")
+            if response.status_code != 200:
+                raise SparqlError(f"{self.endpoint}: HTTP {response.status_code} {response.reason}: {response.content[:500]!r}")
+            answer = _complete_json(response.content)
             if answer is not None:
                 return answer
-            reason = f"a truncated or malformed answer ({len(body)} bytes that do not parse as SPARQL JSON)"
-            if attempt < self.max_retries:
-                self._wait(self._backoff(attempt), reason)
-        raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: {reason}")
+            reason = f"a truncated or malformed answer ({len(response.content)} bytes that do not parse as SPARQL JSON)"
+            if attempt == self.max_retries:
+                raise SparqlError(f"{self.endpoint}: gave up after {self.max_retries + 1} attempts; last: {reason}")
+            self.stats.requests -= 1  # _wait counts the next request, which _post counts again
+            self._wait(min(MAX_BACKOFF_SECONDS, self.backoff_seconds * 2**attempt), reason)
+        raise AssertionError("unreachable")
 
     def service_description(self) -> tuple[bytes, str] | None:
         """Fetch the endpoint's SPARQL 1.1 service description (a GET without a query): (body, media type), or None.
@@ -237,17 +261,25 @@ class SparqlClient:
             if cached is not None:
                 self.stats.cache_hits += 1
                 return (base64.b64decode(cached["body"]), cached["media_type"]) if cached.get("body") is not None else None
-        request = urllib.request.Request(
-            self.endpoint, headers={"User-Agent": self.agent, "Accept": "text/turtle, application/rdf+xml;q=0.8"}
-        )
         with self._lock:
             self.stats.requests += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                    found = response.read(), response.headers.get_content_type()
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                response = requests.get(
+                    self.endpoint,
+                    headers={"User-Agent": self.agent, "Accept": "text/turtle, application/rdf+xml;q=0.8"},
+                    timeout=self.timeout_seconds,
+                )
+                found = (response.content, response.headers.get("Content-Type", "").split(";")[0].strip()) if response.ok else None
+            except requests.exceptions.RequestException:
                 found = None
         if self.cache is not None:
             entry = {"body": base64.b64encode(found[0]).decode("ascii"), "media_type": found[1]} if found else {"body": None}
             self.cache.put(self.endpoint, key, entry)
         return found
+
+
+def _last_reason(error: requests.exceptions.RetryError) -> str:
+    """What the last attempt got, from the error urllib3 gives up with."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    text = str(reason or error)
+    return "429 Too Many Requests" if "429" in text else text
