@@ -13,7 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tierslieux.service.results import SOLUTION_FORMATS, TooManyResults, render
+from tierslieux.formats import RESULT_FORMATS
+from tierslieux.service.results import TooManyResults, render
 from tierslieux.stores.base import StoreError
 from tierslieux.stores.query_processes import CHUNK_ITEMS, IsolatedStore
 
@@ -88,7 +89,7 @@ def test_awkward_terms_come_back_term_for_term(store_dir, isolated):
 
 def test_awkward_terms_render_like_the_engine_does(store_dir, isolated):
     """The service's SPARQL JSON of the answer equals pyoxigraph's own serialisation of it."""
-    json_format = SOLUTION_FORMATS[0]
+    json_format = RESULT_FORMATS[0]
     body, count = render(isolated.query(AWKWARD_QUERY), json_format, max_rows=100)
     store = ox.Store.read_only(str(store_dir))
     reference = store.query(AWKWARD_QUERY, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
@@ -120,7 +121,7 @@ def test_answer_at_the_cap_is_complete(isolated):
 def test_render_refuses_an_answer_over_the_cap(isolated):
     """The service's renderer sees the extra row and refuses the answer (HTTP 422 upstream)."""
     with pytest.raises(TooManyResults) as raised:
-        render(isolated.query(f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }}", max_rows=10), SOLUTION_FORMATS[0], max_rows=10)
+        render(isolated.query(f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }}", max_rows=10), RESULT_FORMATS[0], max_rows=10)
     assert raised.value.limit == 10
 
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ from pathlib import Path
 
 from tierslieux.linking.client import ResponseCache, SparqlClient
 from tierslieux.linking.config import LinkConfig
+
+from ..ports import free_port
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "wikidata-fixture.ttl"
@@ -41,11 +42,6 @@ def oxigraph_binary() -> str:
     return found
 
 
-def free_port() -> int:
-    """Return a TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, seconds: float = 20.0) -> None:

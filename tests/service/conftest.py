@@ -9,7 +9,6 @@ published with the Graph Store Protocol (``tierslieux publish``).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from tierslieux.stores.publish import GraphStoreClient, publish_release
 from tierslieux.stores.remote import RemoteStore
 
 from ..linking.servers import oxigraph_binary
+from ..ports import free_port
 
 TIERSLIEUX = Path(sys.executable).with_name("tierslieux")
 BACKENDS = ["embedded", "remote"]
@@ -147,11 +147,6 @@ def memory_store() -> EmbeddedStore:
     return EmbeddedStore(ox.Store(), identity="memory", read_only=False)
 
 
-def free_port() -> int:
-    """Return a TCP port that is free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

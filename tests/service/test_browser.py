@@ -39,6 +39,8 @@ from tierslieux.queries.named import parse_named_query
 from tierslieux.release import BuildLayout
 from tierslieux.service.queryui import text_with_defaults
 
+from ..ports import free_port
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -83,13 +85,6 @@ FIXTURE_DATA = """\
 # --- Chromium ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_chromium(*arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
