@@ -23,9 +23,10 @@ import pytest
 
 from tierslieux.build.builder import build_release
 from tierslieux.release import BuildLayout
-from tierslieux.service import create_app
+from tierslieux.service import DEFAULTS, create_app, internal_timeout
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.publish import GraphStoreClient, publish_release
+from tierslieux.stores.query_processes import IsolatedStore
 from tierslieux.stores.remote import RemoteStore
 
 from ..linking.servers import oxigraph_binary
@@ -104,13 +105,33 @@ def oxigraph_store(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory)
         stop_server(server.process)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests that use ``backend`` on the built store; those of a module marked ``both_backends`` on the remote one too.
+
+    The protocol's own modules (request parsing, results, limits, description, security) carry the mark: the remote
+    store is tested where the protocol is, and the pages, dumps and named queries, which read the store through the
+    same ``Store`` protocol, once.
+    """
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        metafunc.parametrize("backend", BACKENDS if both else ["embedded"], indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> dict:
-    """The service settings for one backend: nothing for the built store, STORE_URL for the remote one."""
+    """The service settings for one backend: the shared query processes of the built store, or the remote store."""
     if request.param == "embedded":
-        return {}
+        return {"STORE": request.getfixturevalue("built_store")}
     server = request.getfixturevalue("oxigraph_store")
     return {"STORE_URL": server.query_url, "STORE_UPDATE_URL": server.update_url}
+
+
+@pytest.fixture(scope="session")
+def built_store(built: BuildLayout) -> Iterator[IsolatedStore]:
+    """The built store's query processes, started once and shared by the test apps (each app would start its own)."""
+    store = IsolatedStore.open(built.store_dir, default_timeout=internal_timeout(DEFAULTS))  # as the service opens it
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -136,7 +157,8 @@ def make_client(built: BuildLayout, backend: dict):
     """Build a test client with some settings changed (limits, allow-list, token, store)."""
 
     def make(**config):
-        return create_app({"TESTING": True, "BUILD_DIR": built.root, **backend, **config}).test_client()
+        settings = {key: value for key, value in backend.items() if not ("STORE" in config and key == "STORE")}
+        return create_app({"TESTING": True, "BUILD_DIR": built.root, **settings, **config}).test_client()
 
     return make
 

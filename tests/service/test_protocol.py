@@ -17,6 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from tierslieux.namespaces import graph_iri
 
+pytestmark = pytest.mark.both_backends
+
 ONTOLOGY_GRAPH = str(graph_iri("ontology"))
 VOCAB_GRAPH = str(graph_iri("vocabularies"))
 IN_ONTOLOGY = "<https://w3id.org/tiers-lieux/ontology#ThirdPlace> a <http://www.w3.org/2002/07/owl#Class>"

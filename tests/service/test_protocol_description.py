@@ -15,6 +15,8 @@ from tierslieux.namespaces import TL
 from tierslieux.release import BuildLayout
 from tierslieux.service import description
 
+pytestmark = pytest.mark.both_backends
+
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENDPOINT = URIRef("http://localhost/sparql")

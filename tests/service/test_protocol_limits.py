@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+pytestmark = pytest.mark.both_backends
+
 OWL_CLASSES = "SELECT ?c WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> }"
 CONSTRUCT_LABELS = "CONSTRUCT { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 #: Three copies of the whole graph joined with nothing: billions of rows, long after any sane time limit.

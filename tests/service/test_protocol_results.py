@@ -16,6 +16,8 @@ from rdflib.query import Result
 
 from tierslieux.release import BuildLayout
 
+pytestmark = pytest.mark.both_backends
+
 SELECT = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

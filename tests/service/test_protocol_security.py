@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+pytestmark = pytest.mark.both_backends
+
 FORM = "application/x-www-form-urlencoded"
 UPDATE = "application/sparql-update"
 TOKEN = "s3cret-token-for-tests"

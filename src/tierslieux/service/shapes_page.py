@@ -118,7 +118,7 @@ def shapes(extension: str | None = None) -> Response:
         return make_response(f"unknown format extension .{extension}; use one of: {', '.join(conneg.EXTENSIONS)}\n", 404)
     representation = conneg.negotiate(extension)
     graph = shapes_graph()
-    if representation.rdf_format is None:
+    if representation.engine is None:
         response = make_response(render_template("shapes.html", shapes=node_shapes(graph)))
         response.headers["Content-Security-Policy"] = page_csp()
     else:
