@@ -1,8 +1,9 @@
 """Other networks' exports by declarative mappings: LaMednum's standard of places of digital
-mediation (CSV) and SpaceAPI (JSON), run by morph-kgc on fixtures written from their documentation."""
+mediation (CSV) and SpaceAPI (JSON), run by the importer's mapping engine on fixtures written from their documentation."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,65 @@ def test_fablabs_io():
     assert graph.value(address, TL.postalCode) is None and graph.value(berlin, TL.department) is None
     text = canonical_turtle(graph)
     assert "contact@artilect.example" not in text and "+33 5" not in text
+
+
+# --- the mapping engine (importing/engine.py) -----------------------------------------------------------------
+
+ENGINE_MAPPING = """\
+tierslieux:
+  name: engine-test
+  record-id: id
+  never-import: [email]
+  output: networks/engine-test.ttl
+prefixes:
+  tl: https://w3id.org/tiers-lieux/ontology#
+  rdfs: http://www.w3.org/2000/01/rdf-schema#
+mappings:
+  place:
+    sources:
+      - [input.csv~csv]
+    s: urn:tierslieux:record:$(id)
+    po:
+      - [a, tl:ThirdPlace]
+      - [rdfs:label, $(name), "@fr"]
+      - [rdfs:comment, $(note)]
+      - [rdfs:seeAlso, https://example.org/places/$(name)~iri]
+"""
+
+
+def engine_mapping(tmp_path: Path, text: str = ENGINE_MAPPING):
+    path = tmp_path / "engine-test.yarrrml.yml"
+    path.write_text(text, encoding="utf-8")
+    return load_mapping(path)
+
+
+def test_the_engine_encodes_values_in_iri_templates(tmp_path):
+    from tierslieux.importing.engine import run_mapping
+    from tierslieux.importing.sources import Record, Table
+
+    records = [Record("row 2", {"id": "a b/1", "name": "La Cantine / Paris", "note": "x"})]
+    graph = run_mapping(engine_mapping(tmp_path), Table(tmp_path / "input.csv", "csv", records, ["id", "name", "note"]), records)
+    subject = URIRef("urn:tierslieux:record:a%20b%2F1")
+    assert (subject, RDF.type, TL.ThirdPlace) in graph
+    assert (subject, RDFS.label, Literal("La Cantine / Paris", lang="fr")) in graph
+    assert (subject, RDFS.seeAlso, URIRef("https://example.org/places/La%20Cantine%20%2F%20Paris")) in graph
+    assert (subject, RDFS.comment, Literal("x")) in graph
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("    s: urn:", "    condition: {function: equal}\n    s: urn:"), "mapping 'place': unsupported YARRRML key(s) condition"),
+        (("mappings:", "targets: {}\nmappings:"), "unsupported YARRRML key(s) targets"),
+        (("    s: urn:tierslieux:record:$(id)\n", ""), "mapping 'place': needs an IRI template as its subject"),
+        (("[rdfs:comment, $(note)]", "{p: rdfs:comment, o: {value: $(note), type: blank}}"), "object type 'blank' is not supported"),
+        (("[rdfs:comment, $(note)]", "{p: rdfs:comment, o: {function: tl:nope}}"), "unknown function"),
+    ],
+)
+def test_the_engine_refuses_what_it_does_not_run_naming_the_mapping(tmp_path, change, message):
+    from tierslieux.importing.engine import compile_mapping
+
+    mapping = engine_mapping(tmp_path, ENGINE_MAPPING.replace(*change))
+    with pytest.raises(ImportFailure, match=re.escape(message)) as refused:
+        compile_mapping(mapping)
+    assert str(mapping.path) in str(refused.value)

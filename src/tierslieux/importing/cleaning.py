@@ -3,7 +3,7 @@
 A function raises :class:`~.issues.CleaningIssue` when the value cannot be used (the field is
 left out, and the row is rejected when the field is required) and calls :func:`note` to report
 something worth a Warning while still returning a value. The same functions run twice: once per
-row before the mapping, to report issues with their row, and inside the mapping (morph-kgc), where
+row before the mapping, to report issues with their row, and inside the mapping (:mod:`.engine`), where
 the notes are ignored.
 """
 

@@ -9,7 +9,7 @@ In a YARRRML mapping a value goes through a function like this::
           - [tlfn:value, $(WEB)]
         type: iri
 
-morph-kgc runs them as user-defined functions (``morph_udfs.py``); the importer runs the very
+the mapping engine (:mod:`.engine`) calls them where the mapping names them; the importer runs the very
 same functions on each row first, to report problems with the row and field they come from.
 """
 

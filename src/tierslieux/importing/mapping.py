@@ -1,4 +1,4 @@
-"""A mapping file: a YARRRML mapping for morph-kgc plus a ``tierslieux:`` block, the import profile.
+"""A mapping file: a YARRRML mapping (run by :mod:`.engine`) plus a ``tierslieux:`` block, the import profile.
 
 The profile says what the importer needs beyond the mapping itself: the record identifier,
 the required fields, the columns never to read (personal data), where the output goes and
@@ -7,7 +7,6 @@ the dataset it comes from. ``docs/mappings.md`` documents every key.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,22 +92,6 @@ class Mapping:
         """Return the JSONPath iterator of a JSON source (None for CSV)."""
         iterators = {str(s[1]) for s in self.sources() if len(s) > 1}
         return iterators.pop() if len(iterators) == 1 else None
-
-    def with_source(self, path: Path, iterator: str | None) -> str:
-        """Return the mapping's YARRRML with every source replaced by ``path`` (and ``iterator``)."""
-        document = dict(self.document)
-        document.pop("tierslieux", None)
-        mappings = {}
-        for name, triples_map in (document.get("mappings") or {}).items():
-            triples_map = dict(triples_map)
-            triples_map.pop("source", None)
-            fmt = self.source_format()
-            triples_map["sources"] = [[f"{path}~{fmt}"] + ([iterator] if iterator else [])]
-            mappings[name] = triples_map
-        document["mappings"] = mappings
-        out = io.StringIO()
-        YAML(typ="safe", pure=True).dump(document, out)
-        return out.getvalue()
 
 
 def _expand(value: str, prefixes: dict[str, str]) -> str:

@@ -1,7 +1,7 @@
 """One import, from an input file and a mapping file to a graph, a report and the counts.
 
 Steps: read the input; check each record (messages name the file, the row and the field);
-run the mapping with morph-kgc; merge the records of one place; match the places already in the
+run the mapping (:mod:`.engine`); merge the records of one place; match the places already in the
 graph; give every resource its final IRI; add networks, departments, regions and the dataset's
 description. Nothing is written when the import fails (or, with ``strict``, rejects a record).
 """

@@ -1,8 +1,8 @@
 """Reading an input file into records, with the position of each (CSV line, GeoJSON feature, JSON record).
 
 Bytes that are not valid UTF-8 (or the encoding given) do not stop the reading: the record and
-field they fall in are reported and that record is rejected. The records the checks accept are
-written back to a temporary file, the only input morph-kgc sees, without the personal-data columns.
+field they fall in are reported and that record is rejected. The records the checks accept go to
+the mapping engine, which reads only the fields the mapping names (never the personal-data ones).
 """
 
 from __future__ import annotations
@@ -174,35 +174,3 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
         records.append(Record(f"record {index}", values, _undecodable(values)))
     columns = sorted({k for r in records for k in r.values})
     return Table(path, "json", records, columns)
-
-
-def write_engine_input(table: Table, records: list[Record], mapping: Mapping, folder: Path) -> tuple[Path, str | None]:
-    """Write the accepted records for morph-kgc, without the never-import fields; return the file and its iterator."""
-    if table.kind == "csv":
-        columns = [c for c in table.columns if c not in mapping.never_import]
-        columns += sorted(r for r in mapping.references if r not in columns)
-        target = folder / "input.csv"
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for record in records:
-                writer.writerow(["" if record.values.get(c) is None else record.values.get(c) for c in columns])
-        return target, None
-    target = folder / "input.json"
-    # Each record is cut down to the fields the mapping reads, a missing one written as "": morph-kgc
-    # drops a JSON object when a sibling field that another object has is missing (a nested null).
-    items = []
-    for record in records:
-        values: dict[str, Any] = {}
-        for reference in sorted(mapping.references):
-            if any(reference == p or reference.startswith(p + ".") for p in mapping.never_import):
-                continue
-            found = record.get(reference)
-            node = values
-            parts = reference.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = "" if found is None or isinstance(found, (dict, list)) else found
-        items.append(values)
-    target.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-    return target, "$[*]"
