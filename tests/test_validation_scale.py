@@ -35,7 +35,10 @@ from tierslieux.validation.fast.report import outcome, report_graph
 
 from .conftest import REPO_ROOT
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None or shutil.which("javac") is None, reason="the fast validator needs a JDK")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("java") is None or shutil.which("javac") is None, reason="the fast validator needs a JDK"),
+    pytest.mark.slow,  # a JVM per run, the W3C suite, generated graphs
+]
 
 SUITE_DIR = Path(os.environ.get("SHACL_TEST_SUITE", REPO_ROOT.parent / "shared" / "specs" / "shacl-test-suite"))
 FIXTURES_DIR = Path(__file__).resolve().parent / "shapes" / "fixtures"
