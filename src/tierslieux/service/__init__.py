@@ -116,4 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(shapes_page.bp)
+    from .places.api import bp as places_api  # /api/places, for the explorer and other programs
+
+    app.register_blueprint(places_api)
     return app
