@@ -40,6 +40,7 @@ class Format:
     suffix: str
     write: Callable[[Dataset, Graph], str]
     quads: bool = False
+    table: bool = False  # one record per place, read from the whole graph (communes, regions, networks' names)
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -49,14 +50,18 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("trig", ".trig", lambda ds, g: bind_prefixes(ds).serialize(format="trig"), quads=True),
     Format("jsonld", ".jsonld", lambda ds, g: _jsonld(g)),
     Format("rdfxml", ".rdf", lambda ds, g: g.serialize(format="xml")),
-    Format("geojson", ".geojson", lambda ds, g: to_geojson(g)),
-    Format("csv", ".csv", lambda ds, g: to_csv(g)),
+    Format("geojson", ".geojson", lambda ds, g: to_geojson(g), table=True),
+    Format("csv", ".csv", lambda ds, g: to_csv(g), table=True),
 )}
 
 
 def export(dataset: Dataset, fmt: str, places_graph: Graph | None = None) -> str:
     """Return ``dataset`` (or, when given, ``places_graph``) in the format ``fmt``."""
     chosen = FORMATS[fmt]
+    if chosen.table:
+        # a table has places only anyway; their communes, departments, regions and networks are named outside
+        # the places-only selection, which once left those columns empty with --places
+        return chosen.write(dataset, dataset_union(dataset))
     graph = places_graph if places_graph is not None else dataset_union(dataset)
     if places_graph is not None and chosen.quads:
         only = Dataset()
