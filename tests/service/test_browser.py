@@ -296,7 +296,7 @@ def near(colour: tuple[int, int, int], target: tuple[int, int, int], tolerance: 
 
 
 def test_query_page_runs_a_typed_query_and_shows_the_results_table(browser: DevTools, live_server):
-    browser.call("Page.navigate", url=live_server.url + "/")
+    browser.call("Page.navigate", url=live_server.url + "/query")
     browser.wait_for("window.tierslieux !== undefined && document.querySelector('.yasqe .CodeMirror') !== null")
     assert browser.evaluate("document.title") == "Query the tiers-lieux knowledge graph"
 
@@ -323,7 +323,7 @@ def test_named_query_button_opens_the_query_in_a_tab(browser: DevTools, live_ser
     queries = sorted(QUERIES_DIR.glob("*.rq"))
     if not queries:
         pytest.skip("no named query in queries/ yet")
-    browser.call("Page.navigate", url=live_server.url + "/")
+    browser.call("Page.navigate", url=live_server.url + "/query")
     browser.wait_for("window.tierslieux !== undefined && document.querySelector('#named-query-list button') !== null")
     first = browser.evaluate("document.querySelector('#named-query-list button').getAttribute('data-query-name')")
     tabs_before = browser.evaluate("document.querySelectorAll('.tabsList .tab').length")

@@ -119,4 +119,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .places.api import bp as places_api  # /api/places, for the explorer and other programs
 
     app.register_blueprint(places_api)
+    from .explorer import bp as explorer  # / and /embed
+
+    app.register_blueprint(explorer)
     return app
