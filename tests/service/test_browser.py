@@ -311,6 +311,7 @@ def test_query_page_runs_a_typed_query_and_shows_the_results_table(browser: DevT
         "(() => { const t = document.querySelector('.yasr table'); return t && t.innerText.includes('La Coroutine') ? t.innerText : ''; })()"
     )
     assert "label" in table_text and "La Coroutine" in table_text
+    assert "@fr" not in table_text and '"La Coroutine"' not in table_text, f"the table is not YASR's simple view: {table_text!r}"
 
     sparql_requests = [u for u in browser.requested_urls() if u.startswith(live_server.url + "/sparql")]
     assert sparql_requests, "the page never called the service's /sparql"

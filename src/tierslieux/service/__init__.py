@@ -122,4 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .explorer import bp as explorer  # / and /embed
 
     app.register_blueprint(explorer)
+    from .for_browsers import bp as for_browsers  # a browser's bare /sparql goes to /query
+
+    app.register_blueprint(for_browsers)
     return app
