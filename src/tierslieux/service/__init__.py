@@ -125,4 +125,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .for_browsers import bp as for_browsers  # a browser's bare /sparql goes to /query
 
     app.register_blueprint(for_browsers)
+    from .observatory.page import bp as observatory  # /observatory
+
+    app.register_blueprint(observatory)
     return app

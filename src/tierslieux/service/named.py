@@ -65,6 +65,11 @@ def _queries() -> dict[str, NamedQuery]:
     return extensions["tierslieux.queries.named"]
 
 
+def named_query(name: str) -> NamedQuery:
+    """The named query ``name`` of the configured folder; KeyError when there is none."""
+    return _queries()[name]
+
+
 def _error(status: int, message: str) -> Response:
     response = Response(message + "\n", status=status, mimetype="text/plain")
     response.headers["Vary"] = "Accept"
