@@ -128,4 +128,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .observatory.page import bp as observatory  # /observatory
 
     app.register_blueprint(observatory)
+    from .events import bp as events  # /events, /events.ics
+
+    app.register_blueprint(events)
     return app
