@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from harness import compare, datasets, machine, report, servers  # noqa: E402
+from harness import compare, datasets, explorer, machine, report, servers  # noqa: E402
 
 from tierslieux.service.gunicorn_settings import DEFAULT_THREADS
 
@@ -136,6 +136,8 @@ def measure_ours(result: dict, build_dir: Path, queries: list, settings: compare
             if attempt < args.cold_start_repeats - 1:
                 server.stop()
         result["cold_start"] = {"runs": runs, "median_seconds": statistics.median(runs)}
+        # before the named queries: the explorer's first view on a service that has computed nothing yet
+        result["explorer_first_view"] = explorer.measure_first_view(f"http://127.0.0.1:{server.port}")
         run = compare.measure(server, lambda q: servers.named_query_request(q.name), queries, settings)
         result["targets"][report.OURS] = run.__dict__
         result["memory"][report.OURS] = server.memory()

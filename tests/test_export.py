@@ -117,3 +117,37 @@ def test_cli(tmp_path):
     assert len(Graph().parse(out, format="nt")) > 40000
     bad = CliRunner().invoke(main, ["export", "--format", "csv", "--graph", "census/nothing"])
     assert bad.exit_code == 2 and "no named graph 'census/nothing'" in bad.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_places_tables_fill_the_place_columns(tmp_path, fmt):
+    """``--places`` once left commune, INSEE code, department, region and networks empty: they are read from the whole graph."""
+    out = tmp_path / f"places.{fmt}"
+    run = CliRunner().invoke(main, ["export", "--format", fmt, "--places", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        records = {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+    else:
+        records = {f["id"]: f["properties"] for f in json.loads(text)["features"]}
+    cordee = records["https://w3id.org/tiers-lieux/id/place/la-cordee"]
+    networks = cordee["networks"] if fmt == "csv" else " | ".join(cordee["networks"])
+    assert networks == "La Cordée"
+    coroutine = records["https://w3id.org/tiers-lieux/id/place/la-coroutine"]
+    assert (coroutine["commune"], coroutine["insee"], coroutine["department"], coroutine["region"]) == ("Lille", "59350", "Nord", "Hauts-de-France")
+    filled = sum(1 for r in records.values() if r["commune"])
+    assert filled > 0.9 * len(records)
+
+
+def test_exported_files_are_readable_by_others(tmp_path):
+    """Files are written with the mode of a plain new file (0666 less the umask), not a temporary file's 0600."""
+    import os
+
+    out = tmp_path / "places.csv"
+    old = os.umask(0o022)
+    try:
+        run = CliRunner().invoke(main, ["export", "--format", "csv", "--places", "--out", str(out)])
+    finally:
+        os.umask(old)
+    assert run.exit_code == 0, run.output
+    assert out.stat().st_mode & 0o777 == 0o644

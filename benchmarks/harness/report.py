@@ -390,6 +390,12 @@ def _dataset_lines(results: dict, dataset: dict) -> list[str]:
     cold = dataset.get("cold_start", {})
     if "runs" in cold:
         lines.append(f"- Cold start of `tierslieux serve` (process start to first answer): " + ", ".join(f"{s:.2f} s" for s in cold["runs"]))
+    view = dataset.get("explorer_first_view")
+    if view:
+        lines.append(
+            f"- The explorer's first view (every place, the facets, the list; benchmarks/harness/explorer.py): {view['first_seconds'] * 1000:.0f} ms "
+            f"right after start, then {view['again_median_seconds'] * 1000:.0f} ms (median of {len(view['again_runs'])})"
+        )
     for other, key in ((OXIGRAPH, "oxigraph"), (RDFLIB, "rdflib-endpoint")):
         info = dataset.get("servers", {}).get(key)
         if info:

@@ -84,13 +84,35 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
     return graph
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux); else by setting and restoring it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, content: bytes | str) -> None:
-    """Write ``content`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    """Write ``content`` to ``path`` through a temporary file and a rename, so readers never see half a file.
+
+    The file gets the mode a plain ``open(path, "w")`` would give it (an existing
+    file's mode, else 0666 less the umask), not the 0600 of a temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)

@@ -291,7 +291,7 @@ def near(colour: tuple[int, int, int], target: tuple[int, int, int], tolerance: 
 
 
 def test_query_page_runs_a_typed_query_and_shows_the_results_table(browser: DevTools, live_server):
-    browser.call("Page.navigate", url=live_server.url + "/")
+    browser.call("Page.navigate", url=live_server.url + "/query")
     browser.wait_for("window.tierslieux !== undefined && document.querySelector('.yasqe .CodeMirror') !== null")
     assert browser.evaluate("document.title") == "Query the tiers-lieux knowledge graph"
 
@@ -306,6 +306,7 @@ def test_query_page_runs_a_typed_query_and_shows_the_results_table(browser: DevT
         "(() => { const t = document.querySelector('.yasr table'); return t && t.innerText.includes('La Coroutine') ? t.innerText : ''; })()"
     )
     assert "label" in table_text and "La Coroutine" in table_text
+    assert "@fr" not in table_text and '"La Coroutine"' not in table_text, f"the table is not YASR's simple view: {table_text!r}"
 
     sparql_requests = [u for u in browser.requested_urls() if u.startswith(live_server.url + "/sparql")]
     assert sparql_requests, "the page never called the service's /sparql"
@@ -318,7 +319,7 @@ def test_named_query_button_opens_the_query_in_a_tab(browser: DevTools, live_ser
     queries = sorted(QUERIES_DIR.glob("*.rq"))
     if not queries:
         pytest.skip("no named query in queries/ yet")
-    browser.call("Page.navigate", url=live_server.url + "/")
+    browser.call("Page.navigate", url=live_server.url + "/query")
     browser.wait_for("window.tierslieux !== undefined && document.querySelector('#named-query-list button') !== null")
     first = browser.evaluate("document.querySelector('#named-query-list button').getAttribute('data-query-name')")
     tabs_before = browser.evaluate("document.querySelectorAll('.tabsList .tab').length")

@@ -126,7 +126,7 @@ def parse_rdf(response, rdf_format: str) -> Graph:
 
 
 def test_query_page_loads_every_asset_from_the_service(client):
-    response = client.get("/")
+    response = client.get("/query")
     assert response.status_code == 200
     page = links_of(response.get_data(as_text=True))
     assets = [(tag, url) for tag, name, url in page.urls if tag in ("script", "link", "img")]
@@ -172,7 +172,7 @@ def test_query_page_lists_the_named_queries_present_at_request_time(built, tmp_p
     folder.mkdir()
     client = create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERIES_DIR": folder}).test_client()
 
-    empty = client.get("/")
+    empty = client.get("/query")
     assert page_config(empty)["namedQueries"] == []
     assert "No named query is installed yet" in empty.get_data(as_text=True)
 
@@ -183,7 +183,7 @@ def test_query_page_lists_the_named_queries_present_at_request_time(built, tmp_p
         encoding="utf-8",
     )
     (folder / "broken.rq").write_text("# title: Broken\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
-    listed = client.get("/")
+    listed = client.get("/query")
     config = page_config(listed)
     assert [q["name"] for q in config["namedQueries"]] == ["places-in-lille"]
     assert config["namedQueries"][0]["text"].startswith("# title: Places in <Lille>")
@@ -197,7 +197,7 @@ def test_query_page_lists_the_named_queries_present_at_request_time(built, tmp_p
 
 def test_query_page_queries_answer_what_their_route_answers_by_default(client):
     """Run as shown on the page, a named query gives the same rows as /queries/{name} with its defaults."""
-    for query in page_config(client.get("/"))["namedQueries"]:
+    for query in page_config(client.get("/query"))["namedQueries"]:
         if not query["parameters"]:
             continue
         on_page = client.post("/sparql", data={"query": query["text"]}, headers={"Accept": "application/sparql-results+json"})
@@ -211,7 +211,7 @@ def test_query_page_lists_the_repository_queries(client):
     from tierslieux.paths import QUERIES_DIR
 
     names = sorted(p.stem for p in QUERIES_DIR.glob("*.rq"))
-    assert [q["name"] for q in page_config(client.get("/"))["namedQueries"]] == names
+    assert [q["name"] for q in page_config(client.get("/query"))["namedQueries"]] == names
 
 
 # --- content negotiation on the repository's data -----------------------------------------------
@@ -435,7 +435,7 @@ def test_nothing_built_is_503_with_the_reason(tmp_path):
     response = client.get("/id/place/la-coroutine")
     assert response.status_code == 503
     assert "run `tierslieux build` first" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 200  # the query page itself needs no store
+    assert client.get("/query").status_code == 200  # the query page itself needs no store
 
 
 def test_page_past_the_time_limit_is_503(make_client):

@@ -41,6 +41,7 @@ class ExportFormat:
     suffix: str
     write: Callable[[Dataset, Graph], str]
     quads: bool = False
+    table: bool = False  # one record per place, read from the whole graph (communes, regions, networks' names)
 
 
 def _rdf(key: str, write: Callable[[Dataset, Graph], str]) -> ExportFormat:
@@ -56,14 +57,18 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     _rdf("trig", lambda ds, g: bind_prefixes(ds).serialize(format="trig")),
     _rdf("jsonld", lambda ds, g: _jsonld(g)),
     _rdf("rdf", lambda ds, g: g.serialize(format="xml")),
-    ExportFormat("geojson", ".geojson", lambda ds, g: to_geojson(g)),
-    ExportFormat("csv", ".csv", lambda ds, g: to_csv(g)),
+    ExportFormat("geojson", ".geojson", lambda ds, g: to_geojson(g), table=True),
+    ExportFormat("csv", ".csv", lambda ds, g: to_csv(g), table=True),
 )}
 
 
 def export(dataset: Dataset, fmt: str, places_graph: Graph | None = None) -> str:
     """Return ``dataset`` (or, when given, ``places_graph``) in the format ``fmt``."""
     chosen = FORMATS[fmt]
+    if chosen.table:
+        # a table has places only anyway; their communes, departments, regions and networks are named outside
+        # the places-only selection, which once left those columns empty with --places
+        return chosen.write(dataset, dataset_union(dataset))
     graph = places_graph if places_graph is not None else dataset_union(dataset)
     if places_graph is not None and chosen.quads:
         only = Dataset()

@@ -116,4 +116,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(shapes_page.bp)
+    from .places.api import bp as places_api  # /api/places, for the explorer and other programs
+
+    app.register_blueprint(places_api)
+    from .explorer import bp as explorer  # / and /embed
+
+    app.register_blueprint(explorer)
+    from .for_browsers import bp as for_browsers  # a browser's bare /sparql goes to /query
+
+    app.register_blueprint(for_browsers)
+    from .observatory.page import bp as observatory  # /observatory
+
+    app.register_blueprint(observatory)
+    from .events import bp as events  # /events, /events.ics
+
+    app.register_blueprint(events)
     return app

@@ -1,4 +1,4 @@
-"""The named queries on the service: ``/queries/`` lists them, ``/queries/{name}`` runs one.
+"""The named queries on the service: ``/queries/`` lists them, ``/queries/{name}`` runs one (a table page for a browser).
 
 Parameter values come from the URL's query string, are checked against their
 declared types (a bad value is a 400 naming the parameter) and are bound as RDF
@@ -9,19 +9,23 @@ pasted into the query. Results are negotiated and serialised like ``/sparql``'s
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template_string, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, render_template_string, request, url_for
 
 from ..paths import QUERIES_DIR
 from ..queries.named import NamedQuery, load_named_queries
 from ..queries.parameters import ParameterError, bind_parameters, inject_values
 from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from .pages import page_csp
 from .results import NotAcceptable, TooManyResults, negotiate, render
+from .results_page import table, wants_html
 from .stores import current_store
 
 bp = Blueprint("named", __name__)
 
 #: Query-string names that choose the answer's form rather than bind a parameter.
 RESERVED = ("format",)
+#: Most rows shown on a results page (the downloads have them all).
+PAGE_ROWS = 1000
 
 _LIST_PAGE = """{% extends "base.html" %}
 {% block title %}Named queries — Tiers-lieux knowledge graph{% endblock %}
@@ -29,7 +33,7 @@ _LIST_PAGE = """{% extends "base.html" %}
   <h1>Named queries</h1>
   <p class="subtitle">Ready-made SPARQL queries. Run one at <code>/queries/NAME</code>, giving parameters in the
   query string (for example <code>?region=https://…</code>); the answer is negotiated like <code>/sparql</code>'s
-  (add <code>format=json</code>, <code>xml</code>, <code>csv</code> or <code>tsv</code>).</p>
+  (add <code>format=json</code>, <code>xml</code>, <code>csv</code> or <code>tsv</code>); a browser gets a readable table.</p>
   {% for q in queries %}
   <section class="card named-query" id="{{ q.name }}">
     <h2><a href="{{ q.url }}">{{ q.title }}</a></h2>
@@ -59,6 +63,11 @@ def _queries() -> dict[str, NamedQuery]:
     if "tierslieux.queries.named" not in extensions:
         extensions["tierslieux.queries.named"] = load_named_queries(current_app.config.get("QUERIES_DIR") or QUERIES_DIR)
     return extensions["tierslieux.queries.named"]
+
+
+def named_query(name: str) -> NamedQuery:
+    """The named query ``name`` of the configured folder; KeyError when there is none."""
+    return _queries()[name]
 
 
 def _error(status: int, message: str) -> Response:
@@ -100,6 +109,37 @@ def index() -> Response:
     return response
 
 
+def _results_page(query: NamedQuery, given: dict[str, str], bound: dict) -> Response:
+    """The results of ``query`` as a page for people (:mod:`.results_page`), with download links in every format."""
+    config = current_app.config
+    text = inject_values(query.text, bound)
+    try:
+        outcome = current_store().query(text, timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=PAGE_ROWS)
+        boolean = outcome.boolean if outcome.kind == "boolean" else None
+        variables, rows, more = table(outcome, PAGE_ROWS) if outcome.kind == "solutions" else ([], [], False)
+    except QueryTimeout:
+        return _error(503, f"The query {query.name!r} ran longer than {config['QUERY_TIMEOUT_SECONDS']} s and was stopped.")
+    except StoreError as error:
+        return _error(503, f"The store is not available: {error}")
+    except (QuerySyntaxError, QueryFailed) as error:
+        return _error(500, f"The query {query.name!r} failed: {error}")
+    downloads = [
+        (label, url_for("named.run", name=query.name, **given, format=key))
+        for label, key in (("JSON", "json"), ("CSV", "csv"), ("TSV", "tsv"), ("XML", "xml"))
+    ]
+    parameters = [
+        {"name": p.name, "type": p.type, "description": p.description, "value": given.get(p.name, p.default or "")} for p in query.parameters
+    ]
+    page = render_template(
+        "results.html", query=query, parameters=parameters, variables=variables, rows=rows, more=more, boolean=boolean,
+        downloads=downloads, sparql=text,
+    )
+    response = Response(page, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    response.headers["Content-Security-Policy"] = page_csp()
+    return response
+
+
 @bp.get("/queries/<name>")
 def run(name: str) -> Response:
     """Run the named query ``name`` with the query string's parameters and return its results."""
@@ -115,15 +155,18 @@ def run(name: str) -> Response:
         if len(values) > 1:
             return _error(400, f"query {name!r}, parameter {key!r}: given {len(values)} times; give it once.")
         given[key] = values[0]
+    html = wants_html()
     try:
         bound = bind_parameters(query, given)
         # Named queries are SELECT or ASK, so the format can be chosen before running anything.
-        fmt = negotiate("solutions", request.accept_mimetypes, request.args.get("format"))
+        fmt = None if html else negotiate("solutions", request.accept_mimetypes, request.args.get("format"))
     except ParameterError as error:
         return _error(400, str(error))
     except NotAcceptable as error:
         return _error(406, str(error))
     config = current_app.config
+    if html:
+        return _results_page(query, given, bound)
     try:
         outcome = current_store().query(
             inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=int(config["MAX_RESULT_ROWS"])

@@ -33,7 +33,10 @@ from .resource_view import (
     short_name,
     similar_resources,
 )
+from .nearby import nearby_places
 from .stores import current_store
+
+PLACE_BASE = ID_BASE + "place/"
 
 bp = Blueprint("pages", __name__)
 
@@ -106,7 +109,8 @@ def serve_resource(iri: str, extension: str | None) -> Response:
         page = resource_page(store, iri)
         if page is None:
             return _not_found(iri, representation)
-        html = render_template("resource.html", page=page, alternates=_alternates(path), incoming_limit=INCOMING_LIMIT)
+        nearby = nearby_places(store, iri, page.point, root=request.script_root) if page.point and iri.startswith(PLACE_BASE) else []
+        html = render_template("resource.html", page=page, alternates=_alternates(path), incoming_limit=INCOMING_LIMIT, nearby=nearby)
         response = make_response(html)
         response.headers["Content-Security-Policy"] = page_csp()
     else:

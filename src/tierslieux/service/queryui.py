@@ -1,4 +1,4 @@
-"""The query page at ``/``: YASGUI, served from the service's own static files, on the service's ``/sparql``.
+"""The query page at ``/query``: YASGUI, served from the service's own static files, on the service's ``/sparql``.
 
 The named queries are read from ``queries/*.rq`` on every request, so the page
 lists whatever exists at that moment (none, one or many). A file whose header
@@ -86,7 +86,7 @@ def named_queries() -> tuple[list[dict], list[str]]:
     return queries, problems
 
 
-@bp.get("/")
+@bp.get("/query")
 def query_page() -> Response:
     """The query page, preloaded with the named queries."""
     queries, problems = named_queries()

@@ -8,6 +8,13 @@
   var endpoint = new URL(config.endpoint, window.location.href).toString();
   var queries = config.namedQueries || [];
 
+  // Results open in YASR's "simple view": plain values (La Coroutine, 161), not typed literals ("161"^^xsd:integer).
+  // A tab's own settings (the checkbox) win; a new tab starts from these defaults.
+  var yasrDefaults = Yasgui.Yasr.defaults;
+  yasrDefaults.plugins = yasrDefaults.plugins || {};
+  yasrDefaults.plugins.table = yasrDefaults.plugins.table || {};
+  yasrDefaults.plugins.table.dynamicConfig = Object.assign({ compact: true }, yasrDefaults.plugins.table.dynamicConfig);
+
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,

@@ -1,0 +1,208 @@
+"""The places API: ``/api/places``, ``/api/places/{slug}``, ``/api/places/facets`` and ``/api/openapi.json``.
+
+Answers are read from the current store with SPARQL (:mod:`.query`) and
+reflect the release being served; an answer already computed for this store
+is reused (:mod:`.answers`). Each answer has an ETag derived from the store's
+identity and the request, checked before any query runs, so a client that
+revalidates gets 304 at no cost. CORS comes from :mod:`..cors` (every
+response of the service). Errors are JSON: ``{"error": "..."}`` with the
+parameter at fault named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from ...stores.base import QueryFailed, QueryTimeout, StoreError
+from ..stores import current_store, registry
+from . import render
+from .answers import answers_for
+from .filters import FACETS, FilterError, Filters, parse_filters
+from .openapi import openapi_document
+from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, fetch_facets, fetch_page
+
+bp = Blueprint("places_api", __name__, url_prefix="/api")
+
+
+class BadRequest(ValueError):
+    """A parameter of the request cannot be used (400)."""
+
+
+def _error(status: int, message: str) -> Response:
+    response = Response(json.dumps({"error": message}, ensure_ascii=False) + "\n", status=status, mimetype="application/json")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _integer(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}={raw!r}: give a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name}={raw!r}: give a whole number from {low} to {high}")
+    return value
+
+
+def _choice(name: str, choices, default: str) -> str:
+    value = request.args.get(name) or default
+    if value not in choices:
+        raise BadRequest(f"{name}={value!r}: use one of {', '.join(choices)}")
+    return value
+
+
+def _etag(store_identity: str, fmt: str) -> str:
+    key = json.dumps([store_identity, request.path, sorted(request.args.items(multi=True)), fmt])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _conditional(etag: str) -> Response | None:
+    """A 304 answer when the client already has this version, else None."""
+    if request.if_none_match and request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.headers["Vary"] = "Accept"
+        return response
+    return None
+
+
+def _finish(text: str, content_type: str, etag: str, extra: dict | None = None) -> Response:
+    response = Response(text, content_type=content_type)
+    response.set_etag(etag)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "no-cache"  # revalidate with the ETag: a new release changes the answer
+    for key, value in (extra or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _timeout() -> float:
+    return float(current_app.config["QUERY_TIMEOUT_SECONDS"])
+
+
+def _page_links(total: int, offset: int, limit: int) -> list[dict]:
+    links = []
+    args = request.args.to_dict(flat=False)
+
+    def href(start: int) -> str:
+        return url_for("places_api.places", _external=True, **{**args, "offset": str(start), "limit": str(limit)})
+
+    if offset + limit < total:
+        links.append({"rel": "next", "href": href(offset + limit)})
+    if offset > 0:
+        links.append({"rel": "prev", "href": href(max(0, offset - limit))})
+    return links
+
+
+@bp.get("/places")
+def places() -> Response:
+    """A page of the places kept by the filters of the query string, in the negotiated format."""
+    try:
+        filters = parse_filters(request.args)
+        offset = _integer("offset", 0, 0, 10**9)
+        limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        fields = _choice("fields", FIELD_SETS, "all")
+        lang = _choice("lang", LANGUAGES, "fr")
+        fmt = render.negotiate(request)
+    except (FilterError, BadRequest) as error:
+        return _error(400, str(error))
+    except render.UnknownFormat as error:
+        return _error(406, str(error))
+    store = current_store()
+    etag = _etag(store.identity, fmt.name)
+    if (not_modified := _conditional(etag)) is not None:
+        return not_modified
+    answers = answers_for(registry().cache(store))
+    page = answers.get_or_compute(
+        ("page", filters, offset, limit, fields, lang),
+        lambda: fetch_page(store, filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout()),
+    )
+    links = _page_links(page.total, offset, limit)
+    text = render.body(fmt, page.records, total=page.total, offset=offset, limit=limit, links=links)
+    headers = {"X-Total-Count": str(page.total)}
+    if links:
+        headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"' for link in links)
+    if fmt.name == "csv":
+        headers["Content-Disposition"] = 'inline; filename="places.csv"'
+    return _finish(text, fmt.content_type, etag, headers)
+
+
+@bp.get("/places/facets")
+def facets() -> Response:
+    """For each facet, its values with the number of places kept by the filters that have each (JSON)."""
+    try:
+        filters = parse_filters(request.args)
+        lang = _choice("lang", LANGUAGES, "fr")
+    except (FilterError, BadRequest) as error:
+        return _error(400, str(error))
+    store = current_store()
+    etag = _etag(store.identity, "json")
+    if (not_modified := _conditional(etag)) is not None:
+        return not_modified
+    answers = answers_for(registry().cache(store))
+    total, values = answers.get_or_compute(("facets", filters, lang), lambda: fetch_facets(store, filters, lang=lang, timeout=_timeout()))
+    document = {
+        "total": total,
+        "facets": [
+            {
+                "name": facet.name,
+                "label": facet.label_fr if lang == "fr" else facet.label_en,
+                "values": [{"code": v.code, "iri": v.iri, "label": v.label, "count": v.count} for v in values[facet.name]],
+            }
+            for facet in FACETS
+        ],
+    }
+    return _finish(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", "application/json", etag)
+
+
+@bp.get("/places/<slug>")
+def place(slug: str) -> Response:
+    """One place (``/api/places/la-coroutine``) in the negotiated format; 404 when the graph has no such place."""
+    try:
+        lang = _choice("lang", LANGUAGES, "fr")
+        fmt = render.negotiate(request)
+    except BadRequest as error:
+        return _error(400, str(error))
+    except render.UnknownFormat as error:
+        return _error(406, str(error))
+    if not slug or any(c in slug for c in '<>"{}|\\^` /'):
+        return _error(404, f"no place {slug!r}")
+    store = current_store()
+    etag = _etag(store.identity, fmt.name)
+    if (not_modified := _conditional(etag)) is not None:
+        return not_modified
+    filters = Filters(places=(PLACE_BASE + slug,))
+    page = fetch_page(store, filters, limit=1, lang=lang, timeout=_timeout())
+    if not page.records:
+        return _error(404, f"The graph has no place {slug!r} ({PLACE_BASE}{slug}); search with /api/places?q=...")
+    return _finish(render.body(fmt, page.records, total=None), fmt.content_type, etag)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 description of this API."""
+    response = Response(json.dumps(openapi_document(request.host_url.rstrip("/") + request.script_root), indent=1) + "\n", mimetype="application/json")
+    return response
+
+
+@bp.errorhandler(QueryTimeout)
+def _timed_out(error: QueryTimeout) -> Response:
+    response = _error(503, f"The places could not be read within {current_app.config['QUERY_TIMEOUT_SECONDS']} s; try again later.")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+@bp.errorhandler(StoreError)
+def _no_store(error: StoreError) -> Response:
+    return _error(503, f"The graph cannot be read: {error}")
+
+
+@bp.errorhandler(QueryFailed)
+def _failed(error: QueryFailed) -> Response:
+    return _error(500, f"The places query failed: {error}")
