@@ -75,6 +75,17 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("tsv", "tsv", "text/tab-separated-values", "TSV", ox.QueryResultsFormat.TSV),
 )
 
+#: Tables of places (the places API): one record per place. JSON-LD there is the places' own compact document.
+PLACE_FORMATS: tuple[Format, ...] = (
+    Format("json", "json", "application/json", "JSON", None),
+    Format("geojson", "geojson", "application/geo+json", "GeoJSON", None, ("geo+json",)),
+    Format("jsonld", "jsonld", "application/ld+json", "JSON-LD", ox.RdfFormat.JSON_LD, ("json-ld", "ld+json")),
+    Format("csv", "csv", "text/csv", "CSV", None),
+)
+
+#: rdflib's name of each RDF syntax (the linker parses what an endpoint describes itself in with rdflib)
+RDFLIB_NAMES: dict[str, str] = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}
+
 #: HTML pages (linked-data pages, the query page); written by templates, so no engine.
 HTML = Format("html", "html", "text/html", "HTML", None, ("htm",), ("application/xhtml+xml",))
 
@@ -84,3 +95,9 @@ RDF_BY_KEY: dict[str, Format] = {f.key: f for f in RDF_FORMATS}
 def find(formats: tuple[Format, ...], name: str) -> Format | None:
     """Return the first format of ``formats`` that ``name`` designates (key, name or media type), or None."""
     return next((f for f in formats if f.answers_to(name)), None)
+
+
+def by_media_type(formats: tuple[Format, ...], media_type: str) -> Format | None:
+    """Return the format of ``formats`` whose media type (or one of its aliases) is ``media_type``, or None."""
+    wanted = media_type.strip().lower()
+    return next((f for f in formats if wanted == f.media_type or wanted in f.media_aliases), None)

@@ -12,24 +12,16 @@ from __future__ import annotations
 
 from rdflib import Graph, URIRef
 
+from ..formats import RDF_FORMATS, RDFLIB_NAMES, by_media_type
 from .client import SparqlClient
 from .config import ENTITY_SEARCH, LABEL_QUERY, SEARCH_MODES, LinkConfig
 from .wikidata import MWAPI_SERVICE
 
-_RDF_FORMATS = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-}
-
 
 def declares_entity_search(body: bytes, media_type: str) -> bool:
     """Return True when a service description (RDF) names the MediaWiki API service."""
-    rdf_format = _RDF_FORMATS.get(media_type)
+    fmt = by_media_type(RDF_FORMATS, media_type)
+    rdf_format = RDFLIB_NAMES[fmt.key] if fmt else None
     if rdf_format is None:
         return False
     graph = Graph()

@@ -115,7 +115,7 @@ def places() -> Response:
     except render.UnknownFormat as error:
         return _error(406, str(error))
     store = current_store()
-    etag = _etag(store.identity, fmt.name)
+    etag = _etag(store.identity, fmt.key)
     if (not_modified := _conditional(etag)) is not None:
         return not_modified
     answers = answers_for(registry().cache(store))
@@ -128,7 +128,7 @@ def places() -> Response:
     headers = {"X-Total-Count": str(page.total)}
     if links:
         headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"' for link in links)
-    if fmt.name == "csv":
+    if fmt.key == "csv":
         headers["Content-Disposition"] = 'inline; filename="places.csv"'
     return _finish(text, fmt.content_type, etag, headers)
 
@@ -174,7 +174,7 @@ def place(slug: str) -> Response:
     if not slug or any(c in slug for c in '<>"{}|\\^` /'):
         return _error(404, f"no place {slug!r}")
     store = current_store()
-    etag = _etag(store.identity, fmt.name)
+    etag = _etag(store.identity, fmt.key)
     if (not_modified := _conditional(etag)) is not None:
         return not_modified
     filters = Filters(places=(PLACE_BASE + slug,))

@@ -31,7 +31,7 @@ def _parameters() -> list[dict]:
 
 _LANG = {"name": "lang", "in": "query", "description": "Language of labels.", "schema": {"type": "string", "enum": list(LANGUAGES), "default": "fr"}}
 _FORMAT = {"name": "format", "in": "query", "description": "Answer format (overrides Accept).",
-           "schema": {"type": "string", "enum": [f.name for f in FORMATS]}}
+           "schema": {"type": "string", "enum": [f.param for f in FORMATS]}}
 
 _LABELLED = {"type": "object", "properties": {"code": {"type": "string", "nullable": True}, "label": {"type": "string"}}}
 PLACE_SCHEMA = {

@@ -14,48 +14,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 
 from flask import Request
 
+from ...formats import PLACE_FORMATS, Format, by_media_type, find
 from ...namespaces import ID_BASE, VOCAB_BASE
 
-
-@dataclass(frozen=True)
-class OutputFormat:
-    """One answer format: its ``format=`` name, media type and the other names accepted."""
-
-    name: str
-    media_type: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value."""
-        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
-
-
-#: In order of preference for a client that accepts anything.
-FORMATS = (
-    OutputFormat("json", "application/json"),
-    OutputFormat("geojson", "application/geo+json", ("geo+json",)),
-    OutputFormat("jsonld", "application/ld+json", ("json-ld", "ld+json")),
-    OutputFormat("csv", "text/csv"),
-)
-FORMATS_BY_NAME = {name: f for f in FORMATS for name in (f.name, *f.aliases, f.media_type)}
+#: In order of preference for a client that accepts anything (the registry's tables of places).
+FORMATS = PLACE_FORMATS
 
 
 class UnknownFormat(ValueError):
     """The request asks for a format the API cannot produce (406, or 400 for a bad ``format=``)."""
 
 
-def negotiate(request: Request) -> OutputFormat:
+def negotiate(request: Request) -> Format:
     """The format asked for by ``format=`` (first) or by Accept; JSON when anything will do."""
     asked = request.args.get("format")
     if asked:
-        found = FORMATS_BY_NAME.get(asked.strip().lower())
+        found = find(FORMATS, asked)
         if found is None:
-            raise UnknownFormat(f"format={asked!r}: use one of {', '.join(f.name for f in FORMATS)}")
+            raise UnknownFormat(f"format={asked!r}: use one of {', '.join(f.param for f in FORMATS)}")
         return found
     if not request.accept_mimetypes:
         return FORMATS[0]
@@ -64,7 +43,7 @@ def negotiate(request: Request) -> OutputFormat:
         raise UnknownFormat(
             f"cannot produce any type of Accept: {request.headers.get('Accept')}; available: {', '.join(f.media_type for f in FORMATS)}"
         )
-    return FORMATS_BY_NAME[best]
+    return by_media_type(FORMATS, best)
 
 
 def geojson(records: list[dict], *, total: int | None = None, links: list[dict] | None = None) -> dict:
@@ -170,13 +149,13 @@ def jsonld(records: list[dict]) -> dict:
     return {"@context": JSONLD_CONTEXT, "@graph": [jsonld_node(r) for r in records]}
 
 
-def body(fmt: OutputFormat, records: list[dict], *, total: int | None, offset: int = 0, limit: int | None = None, links: list[dict] | None = None) -> str:
+def body(fmt: Format, records: list[dict], *, total: int | None, offset: int = 0, limit: int | None = None, links: list[dict] | None = None) -> str:
     """The answer's text in ``fmt``; ``total`` None means one place rather than a page."""
-    if fmt.name == "csv":
+    if fmt.key == "csv":
         return to_csv(records)
-    if fmt.name == "geojson":
+    if fmt.key == "geojson":
         document = geojson(records, total=total, links=links)
-    elif fmt.name == "jsonld":
+    elif fmt.key == "jsonld":
         document = jsonld(records)
         if total is None and len(records) == 1:
             node = document["@graph"][0]
