@@ -54,16 +54,28 @@ class ImportResult:
                 f"+ {self.rejected} rejected")
 
 
+#: what ``match-against`` means when a profile says nothing: every place already in data/ (census, curated data
+#: and every earlier import under networks/), so that two imports of overlapping exports give one place per real place
+MATCH_AGAINST_ALL = "all"
+
+
+def match_files(mapping: Mapping, data_dir: Path, output: Path) -> list[Path]:
+    """Return the Turtle files an import is matched against: the profile's ``match-against`` folders of data/
+    (``all``, the default, means every file of data/), never the import's own output."""
+    folders = mapping.profile.get("match-against", MATCH_AGAINST_ALL)
+    roots = [data_dir] if folders == MATCH_AGAINST_ALL else [data_dir / str(folder) for folder in folders]
+    files = sorted({path for root in roots for path in turtle_files(root)})
+    return [path for path in files if path.resolve() != output.resolve()]
+
+
 def load_existing(mapping: Mapping, data_dir: Path, output: Path) -> Graph:
-    """Load the graph the import matches against: the Turtle of the profile's ``match-against`` folders of data/."""
+    """Load the graph the import matches against (see :func:`match_files`)."""
     graph = Graph()
-    for folder in mapping.profile.get("match-against", ["curated"]):
-        for path in turtle_files(data_dir / str(folder)):
-            if path.resolve() != output.resolve():
-                try:
-                    parse_file(path, graph)
-                except RDFSyntaxError as error:
-                    raise ImportFailure(f"cannot read the graph to match against: {error}") from None
+    for path in match_files(mapping, data_dir, output):
+        try:
+            parse_file(path, graph)
+        except RDFSyntaxError as error:
+            raise ImportFailure(f"cannot read the graph to match against: {error}") from None
     return graph
 
 
