@@ -158,9 +158,38 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches, networks)
 
 
-def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None) -> list[Path]:
-    """Write the import's Turtle (canonical) and its match report; return the files written."""
+def _places_in(path: Path) -> int:
+    """Return how many third places the Turtle file ``path`` describes (0 when it cannot be read)."""
+    try:
+        return len(set(parse_file(path).subjects(RDF.type, TL.ThirdPlace)))
+    except RDFSyntaxError:
+        return 0
+
+
+def check_replacement(result: ImportResult, target: Path, force: bool = False) -> None:
+    """Refuse an import that would write nothing useful, or replace a better output (raises :class:`ImportFailure`).
+
+    Every record rejected: always refused (the previous output stays). Fewer places than the file
+    ``target`` already describes: refused unless ``force``, since a truncated or wrong export would
+    otherwise silently remove places from the graph.
+    """
+    if result.read and not result.imported:
+        raise ImportFailure(f"every record of {result.log.path} was rejected ({result.rejected} of {result.read}); "
+                            f"nothing written, {target} left as it was: see the rejections above")
+    new = len(set(result.graph.subjects(RDF.type, TL.ThirdPlace)))
+    old = _places_in(target) if target.is_file() else 0
+    if new < old and not force:
+        raise ImportFailure(f"{target} describes {old} places and this import {new}: not replaced, since a worse "
+                            f"output would remove places from the graph; check the input, or pass --force to replace it")
+
+
+def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None, force: bool = False) -> list[Path]:
+    """Write the import's Turtle (canonical) and its match report; return the files written.
+
+    Raises :class:`ImportFailure` (nothing written) when :func:`check_replacement` refuses the import.
+    """
     target = output or data_dir / str(result.mapping.profile["output"])
+    check_replacement(result, target, force)
     written = [target]
     write_atomically(target, canonical_turtle(result.graph))
     report = result.mapping.profile.get("matches-report")

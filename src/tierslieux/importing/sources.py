@@ -81,8 +81,27 @@ def _undecodable(values: dict[str, Any], prefix: str = "") -> list[str]:
     return bad
 
 
+def _refuse_merged_rows(path: Path, row: list[str], header: list[str], first: int, last: int) -> None:
+    """Refuse a record spanning several lines when a field holds what looks like whole rows: an unbalanced quote.
+
+    A quoted field may hold line breaks (an address on two lines), but one whose
+    lines have as many commas as a row of the file has is almost surely rows that
+    a quote left open swallowed: read leniently, they would become one place
+    mixing several places' (and people's) data.
+    """
+    if last == first or len(header) < 3:
+        return
+    for index, cell in enumerate(row):
+        lines = cell.split("\n")[1:]
+        if any(line.count(",") >= len(header) - 2 for line in lines):
+            name = header[index] if index < len(header) else f"column {index + 1}"
+            raise ImportFailure(
+                f"{path}, line {first}: the quote opening field {name!r} is not closed before line {last}, so lines "
+                f"{first}-{last} would be read as one record; close the quote (a quote inside a field is written \"\")")
+
+
 def _read_csv(path: Path, text: str) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -98,10 +117,12 @@ def _read_csv(path: Path, text: str) -> Table:
         except StopIteration:
             break
         except csv.Error as error:
-            raise ImportFailure(f"{path}, line {reader.line_num}: {error}") from None
+            raise ImportFailure(f"{path}, line {start}: {error} (the record starting on line {start} ends on line "
+                                f"{reader.line_num}: is a quote left open?)") from None
         if not any(cell.strip() for cell in row):
             start = reader.line_num + 1
             continue
+        _refuse_merged_rows(path, row, header, start, reader.line_num)
         values = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
         record = Record(f"line {start}", values, _undecodable(values))
         if len(row) > len(header):
