@@ -101,3 +101,40 @@ def test_validate_a_single_file_still_reports_its_own_violations(tmp_path):
     assert run.exit_code == 1
     assert "place:x" in run.output and "Missing kind" in run.output
     assert "tl:locality must name" not in run.output  # the commune is described in the census: found as context
+
+
+def mapping_variant(tmp_path: Path, name: str, record_id: str, header: bool) -> Path:
+    """The mediation-num mapping under another name, identifying records by ``record_id``, for a file with or without header."""
+    shutil.copytree(MAPPINGS_DIR / "typology", tmp_path / "typology", dirs_exist_ok=True)
+    shutil.copy(MAPPINGS_DIR / "mediation-num.dataset.ttl", tmp_path)
+    text = (MAPPINGS_DIR / "mediation-num.yarrrml.yml").read_text(encoding="utf-8")
+    columns = MEDNUM.read_text(encoding="utf-8").splitlines()[0].split(",")
+    profile = f"  record-id: {record_id}\n" + ("" if header else f"  columns: [{', '.join(columns)}]\n")
+    text = (text.replace("  record-id: id\n", profile).replace("name: mediation-num", f"name: {name}")
+            .replace("$(id)", "$(tierslieux_record)").replace("networks/mediation-num.ttl", f"networks/{name}.ttl"))
+    path = tmp_path / f"{name}.yarrrml.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def identifiers(result) -> list[str]:
+    from rdflib.namespace import DCTERMS
+
+    return sorted(str(o) for o in result.graph.objects(None, DCTERMS.identifier))
+
+
+def test_a_headerless_csv_with_records_identified_by_their_row_number(tmp_path):
+    mapping = mapping_variant(tmp_path, "mednum-headerless", '"#row"', header=False)
+    body = tmp_path / "headerless.csv"
+    body.write_text("\n".join(MEDNUM.read_text(encoding="utf-8").splitlines()[1:]) + "\n", encoding="utf-8")
+    result = run_import(mapping, body, data_dir=DATA_DIR)
+    assert (result.read, result.imported, result.merged, result.rejected) == (5, 5, 0, 0)
+    assert identifiers(result) == [f"mediation-num:{n}" for n in range(1, 6)]
+    assert any(str(s).endswith("/place/la-coroutine") for s in result.graph.subjects())  # still matched with the census
+
+
+def test_records_identified_by_several_fields(tmp_path):
+    mapping = mapping_variant(tmp_path, "mednum-composite", "[nom, commune]", header=True)
+    result = run_import(mapping, MEDNUM, data_dir=DATA_DIR)
+    assert result.imported == 5
+    assert "mediation-num:La Coroutine | Lille" in identifiers(result)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .issues import ImportFailure
-from .mapping import Mapping
+from .mapping import RECORD_KEY, Mapping
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
@@ -100,17 +100,21 @@ def _refuse_merged_rows(path: Path, row: list[str], header: list[str], first: in
                 f"{first}-{last} would be read as one record; close the quote (a quote inside a field is written \"\")")
 
 
-def _read_csv(path: Path, text: str) -> Table:
+def _read_csv(path: Path, text: str, columns: list[str] | None = None) -> Table:
+    """Read a CSV file; ``columns`` names the columns of a file without a header line (its first line is a record)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailure(f"{path}: the file is empty (no header line)") from None
-    except csv.Error as error:
-        raise ImportFailure(f"{path}, line 1: {error}") from None
-    header = [h.strip() for h in header]
+    if columns is None:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportFailure(f"{path}: the file is empty (no header line)") from None
+        except csv.Error as error:
+            raise ImportFailure(f"{path}, line 1: {error}") from None
+        header = [h.strip() for h in header]
+        start = 2
+    else:
+        header, start = list(columns), 1
     records = []
-    start = 2
     while True:
         try:
             row = next(reader)
@@ -179,13 +183,13 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
     if not looks_json:
         if mapping.source_format() != "csv":
             raise ImportFailure(f"{path}: the mapping {mapping.path.name} reads JSON, this file is not JSON")
-        return _read_csv(path, text)
+        return _identified(_read_csv(path, text, mapping.columns), mapping)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportFailure(f"{path}, line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})") from None
     if isinstance(document, dict) and document.get("type") == "FeatureCollection" and mapping.source_format() == "csv":
-        return _read_geojson(path, document, mapping)
+        return _identified(_read_geojson(path, document, mapping), mapping)
     if mapping.source_format() != "jsonpath":
         raise ImportFailure(f"{path}: the mapping {mapping.path.name} reads CSV (or GeoJSON), this file is other JSON")
     items = _iterate(document, mapping.iterator())
@@ -194,7 +198,28 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
         values = item if isinstance(item, dict) else {"value": item}
         records.append(Record(f"record {index}", values, _undecodable(values)))
     columns = sorted({k for r in records for k in r.values})
-    return Table(path, "json", records, columns)
+    return _identified(Table(path, "json", records, columns), mapping)
+
+
+def _identified(table: Table, mapping: Mapping) -> Table:
+    """Give every record the identifier the importer makes when ``record-id`` is ``#row`` or a list of fields.
+
+    ``#row``: the record's number in the file (1 for the first), stable as long as the file's
+    records keep their order. A list: the fields' values joined by `` | ``, a missing one left
+    empty (a record none of whose fields has a value gets no identifier and is rejected).
+    """
+    fields = mapping.record_id_fields
+    if fields is None:
+        return table
+    for number, record in enumerate(table.records, start=1):
+        if not fields:
+            record.values[RECORD_KEY] = str(number)
+            continue
+        parts = ["" if record.get(f) is None else str(record.get(f)).strip() for f in fields]
+        record.values[RECORD_KEY] = " | ".join(parts) if any(parts) else None
+    if RECORD_KEY not in table.columns:
+        table.columns.append(RECORD_KEY)
+    return table
 
 
 def write_engine_input(table: Table, records: list[Record], mapping: Mapping, folder: Path) -> tuple[Path, str | None]:
