@@ -87,6 +87,8 @@ FUNCTIONS: dict[str, Function] = {
         ),
         Function("kinds", lambda value, table: vocabulary.kinds(value, table), ("value", "table")),
         Function("classes", lambda value, table: vocabulary.classes(value, table), ("value", "table")),
+        Function("kindsFromName", lambda value, table=None: vocabulary.kinds_from_name(value, table), ("value", "table")),
+        Function("classesFromName", lambda value, table=None: vocabulary.classes_from_name(value, table), ("value", "table")),
     )
 }
 
