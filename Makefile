@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 BUILD_DIR ?= build
 HOST ?= 127.0.0.1
 PORT ?= 8000
+#: Etalab's découpage administratif (npm, MIT): the version mappings/reference/*.csv are converted from
+ETALAB_VERSION := 6.0.0
+REFERENCE_CACHE := .cache/npm
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps build validate qc serve test test-fast bench clean
+.PHONY: help setup system-deps reference-data build validate qc serve test test-fast bench clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,6 +28,13 @@ setup: $(STAMP) ## Create the virtual environment and install the project (done 
 
 system-deps: ## Install the Debian packages the tests need (chromium, a JDK), when missing
 	@bash scripts/install-system-deps.sh
+
+reference-data: setup ## Fetch @etalab/decoupage-administratif (pinned) with npm and regenerate mappings/reference/*.csv (committed)
+	mkdir -p $(REFERENCE_CACHE)
+	cd $(REFERENCE_CACHE) && npm pack --silent @etalab/decoupage-administratif@$(ETALAB_VERSION)
+	rm -rf $(REFERENCE_CACHE)/package
+	tar -xzf $(REFERENCE_CACHE)/etalab-decoupage-administratif-$(ETALAB_VERSION).tgz -C $(REFERENCE_CACHE)
+	$(BIN)/python -m tierslieux.importing.reference $(REFERENCE_CACHE)/package
 
 build: setup ## Build the dataset, dumps and store into build/ (refuses a graph that does not conform)
 	$(BIN)/tierslieux build --build-dir $(BUILD_DIR)

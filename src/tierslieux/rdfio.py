@@ -129,3 +129,18 @@ def canonical_turtle(graph: Graph) -> str:
     for triple in to_canonical_graph(graph):
         out.add(triple)
     return out.serialize(format="turtle")
+
+
+def rdflib_term(term):
+    """Return the rdflib term equal to a pyoxigraph term (named node, blank node by its label, or literal)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == "http://www.w3.org/2001/XMLSchema#string" else URIRef(datatype))

@@ -28,6 +28,7 @@ from ..namespaces import bind_prefixes
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
 from ..rdfio import parse_file
 from .dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
+from .resolve import Resolution, overrides_path, read_overrides, resolve
 from .sources import SourceFile, all_source_files, sources_digest
 from ..validation import choose_engine
 from ..validation.outcome import ValidationOutcome
@@ -67,9 +68,10 @@ class BuildResult:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def _digest(files: list[SourceFile], shapes_dir: Path) -> str:
+def _digest(files: list[SourceFile], shapes_dir: Path, overrides: Path | None = None) -> str:
     shapes = b"".join(p.read_bytes() for p in turtle_files(shapes_dir))
-    return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes)
+    reviewed = overrides.read_bytes() if overrides is not None and overrides.is_file() else b""
+    return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes + b"\0" + reviewed)
 
 
 def load_dataset(files: list[SourceFile]) -> Dataset:
@@ -167,11 +169,26 @@ def _prune(layout: BuildLayout, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def is_current(out_root: Path, files: list[SourceFile] | None = None, shapes_dir: Path = SHAPES_DIR) -> bool:
-    """Return True when the published release was built from exactly the present sources and shapes."""
+def is_current(out_root: Path, files: list[SourceFile] | None = None, shapes_dir: Path = SHAPES_DIR,
+               data_dir: Path = DATA_DIR) -> bool:
+    """Return True when the published release was built from exactly the present sources, shapes and reviewed overrides."""
     files = files if files is not None else all_source_files()
     manifest = BuildLayout(out_root).manifest()
-    return bool(manifest) and manifest.get("sources_sha256") == _digest(files, shapes_dir) and BuildLayout(out_root).store_dir.is_dir()
+    digest = _digest(files, shapes_dir, overrides_path(data_dir))
+    return bool(manifest) and manifest.get("sources_sha256") == digest and BuildLayout(out_root).store_dir.is_dir()
+
+
+def _add_resolved(store_dir: Path, resolution: Resolution) -> None:
+    """Add the resolved graph's quads to the on-disk store written from the sources (closed on return, as in :func:`_write_store`)."""
+    quads = resolution.resolved_quads()
+    if not quads:
+        return
+    store = ox.Store(str(store_dir))
+    try:
+        store.extend(quads)
+        store.flush()
+    finally:
+        del store
 
 
 def build_release(
@@ -200,7 +217,8 @@ def build_release(
     out_root = Path(out_root).resolve()
     layout = BuildLayout(out_root)
     files = files if files is not None else all_source_files(data_dir=data_dir, ontology_dir=ontology_dir)
-    if if_needed and is_current(out_root, files, shapes_dir):
+    overrides = overrides_path(data_dir)
+    if if_needed and is_current(out_root, files, shapes_dir, data_dir):
         manifest = layout.manifest() or {}
         return BuildResult(layout.current.resolve(), manifest.get("triples", 0), manifest.get("graphs", {}), None, 0.0, skipped=True)
 
@@ -212,7 +230,8 @@ def build_release(
             notify(notice)
         validation_started = time.perf_counter()
         # The files hold the ontology and vocabularies already, so no model is mixed in again.
-        job = ValidationJob([source.path for source in files], shapes_dir, engine)
+        job = ValidationJob([source.path for source in files], shapes_dir, engine,
+                            graphs=[str(source.graph) for source in files], overrides=overrides)
     layout.releases_dir.mkdir(parents=True, exist_ok=True)
     built_at = datetime.now(timezone.utc)
     release_id = built_at.strftime("%Y%m%dT%H%M%S%fZ")
@@ -229,11 +248,14 @@ def build_release(
             store_written = threads.submit(phases.timed, "store", _write_store, files, Release(work_dir).store_dir)
             dataset = phases.timed("parse", load_sources, files)
             phases.timed("parse", canonicalize_blank_nodes, dataset)
+            resolution = phases.timed("resolve", resolve, dataset, read_overrides(overrides))
+            dataset.extend(resolution.resolved_quads())
             graphs = graph_sizes(dataset)
             triples = sum(graphs.values())
-            dumps = phases.timed("dumps", write_dumps, dataset, Release(work_dir).dumps_dir, threads)
+            dumps = phases.timed("dumps", write_dumps, dataset, Release(work_dir).dumps_dir, threads, resolution.superseded())
             del dataset
             store_written.result()
+            phases.timed("store", _add_resolved, Release(work_dir).store_dir, resolution)
         finally:
             # Nothing may still write into the work folder when it is published or removed.
             threads.shutdown(wait=True, cancel_futures=True)
@@ -243,9 +265,10 @@ def build_release(
             "version": __version__,
             "release": release_id,
             "built_at": built_at.isoformat(timespec="seconds"),
-            "sources_sha256": _digest(files, shapes_dir),
+            "sources_sha256": _digest(files, shapes_dir, overrides),
             "triples": triples,
             "graphs": graphs,
+            "resolution": resolution.summary(),
             "dumps": dumps,
             "validation": None if outcome is None else {"conforms": outcome.conforms, "results": len(outcome.results), "engine": job.engine},
             "phases": {name: round(seconds, 3) for name, seconds in phases.items()},

@@ -101,7 +101,8 @@ def file_info(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def write_dumps(store: ox.Store, dumps_dir: Path, executor: Executor | None = None) -> dict[str, dict]:
+def write_dumps(store: ox.Store, dumps_dir: Path, executor: Executor | None = None,
+                superseded: list[ox.Triple] = ()) -> dict[str, dict]:
     """Write every dump of :data:`DUMP_FORMATS` from the in-memory ``store`` into ``dumps_dir``; return their sizes and checksums.
 
     ``store`` holds the dataset in named graphs and an empty default graph; the
@@ -109,6 +110,9 @@ def write_dumps(store: ox.Store, dumps_dir: Path, executor: Executor | None = No
     triple formats are written (so ``store`` is changed: it is meant to be dropped after).
     With an ``executor``, the dumps of each kind are written side by side (Oxigraph
     releases the GIL while it writes); every one is finished before this returns or raises.
+    The ``superseded`` triples (values the resolution policy did not choose,
+    :mod:`.resolve`) stay in the dataset formats, in their source graphs, and are
+    left out of the triple formats, which hold the resolved view.
     """
     dumps_dir.mkdir(parents=True)
     infos: dict[str, dict] = {}
@@ -116,6 +120,8 @@ def write_dumps(store: ox.Store, dumps_dir: Path, executor: Executor | None = No
     infos.update(_dump_all(store, dumps_dir, [s for s, (_, whole) in DUMP_FORMATS.items() if whole], executor))
     # A set: the default graph holds each triple once, whatever the number of sources stating it.
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    for triple in superseded:
+        store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
     infos.update(_dump_all(store, dumps_dir, [s for s, (_, whole) in DUMP_FORMATS.items() if not whole], executor))
     return {f"{DUMP_BASENAME}.{suffix}": infos[suffix] for suffix in DUMP_FORMATS}
 

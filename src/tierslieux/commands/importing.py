@@ -36,8 +36,11 @@ def mapping_for(name: str) -> Path:
 @click.option("--strict", is_flag=True, help="Fail (exit 1, nothing written) when any record is rejected.")
 @click.option("--progress/--no-progress", default=False, help="Show progress bars on stderr even when it is not a terminal.")
 @click.option("--quiet", is_flag=True, help="Print only rejections, merges and the counts, not each Warning.")
+@click.option("--force", is_flag=True, help="Replace the output even when it describes more places than this import.")
+@click.option("--dry-run", is_flag=True,
+              help="Write nothing: merge the import into the whole graph in memory and report what the build would say.")
 def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path | None, data_dir: Path | None,
-                   encoding: str, strict: bool, progress: bool, quiet: bool) -> None:
+                   encoding: str, strict: bool, progress: bool, quiet: bool, force: bool, dry_run: bool) -> None:
     """Import INPUT with a mapping: NAME (e.g. cget) or --mapping FILE; writes Turtle and a match report."""
     from ..importing.issues import REJECTED, WARNING, ImportFailure
     from ..importing.matching import NO_MATCH
@@ -74,8 +77,40 @@ def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path |
         click.echo(f"{unmatched} place(s) already in the graph have no candidate in this input (listed in the report)")
     for network in result.networks:
         click.echo(f"network {network.name!r} ({network.domain}): {len(network.members)} places")
-    written = write_result(result, data_dir, out)
+    if dry_run:
+        _report_dry_run(result, data_dir, out)
+        return
+    try:
+        written = write_result(result, data_dir, out, force=force)
+    except ImportFailure as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo(result.counts_line())
+        sys.exit(1)
     warnings = len(result.log.of(WARNING))
     rejections = len({(i.row, i.record) for i in result.log.of(REJECTED)})
     click.echo(f"wrote {', '.join(str(p) for p in written)}")
     click.echo(f"{result.counts_line()} ({warnings} warnings; {rejections} rejected records listed above)")
+
+
+def _report_dry_run(result, data_dir: Path, out: Path | None) -> None:
+    """Print what the build would say with this import in the graph; exit 1 when it would refuse it."""
+    from ..importing.dry_run import dry_run_result
+    from ..importing.issues import ImportFailure
+    from ..importing.pipeline import check_replacement
+    from ..validation.outcome import format_report
+
+    click.echo(result.counts_line())
+    try:
+        check_replacement(result, out or data_dir / str(result.mapping.profile["output"]), force=True)
+    except ImportFailure as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    found = dry_run_result(result, data_dir, out)
+    violations = [r for r in found.outcome.results if r.severity.endswith("Violation")]
+    for line in format_report(found.outcome).splitlines()[-1:]:
+        click.echo(f"dry run: {line}")
+    for violation in violations:
+        click.echo(f"  {violation.focus_node}: {violation.path_text}: {violation.message('en')}", err=True)
+    click.echo(f"dry run: the import would be the graph <{found.graph}>; sources disagree on {found.resolution['disputed']} "
+               f"single-valued group(s) of places ({found.resolution['by_group']}), resolved by docs/merging.md; nothing written")
+    sys.exit(0 if found.outcome.conforms else 1)

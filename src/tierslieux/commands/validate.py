@@ -7,10 +7,14 @@ from pathlib import Path
 
 import click
 
+from ..build.resolve import overrides_path
 from ..build.sources import all_source_files
+from ..paths import DATA_DIR, SHAPES_DIR
 from ..rdfio import RDFSyntaxError
-from ..validation import choose_engine, load_graph, validate_graph
+from ..validation import choose_engine
+from ..validation.files import validate_files_alone
 from ..validation.outcome import format_report
+from ..validation.process import validate_files
 from .options import engine_option
 
 
@@ -27,18 +31,24 @@ from .options import engine_option
 )
 @engine_option
 def validate(paths: tuple[Path, ...], lang: str, output_format: str, engine: str) -> None:
-    """Validate PATHS (default: the whole graph) against the shapes.
+    """Validate PATHS (default: the whole graph, resolved as a build does: docs/merging.md).
 
-    Exit code: 0 when the data conforms (warnings allowed), 1 when it does not,
-    2 when a file cannot be read.
+    PATHS are judged with the model (ontology, vocabularies) and the descriptions,
+    from the other data files, of what they refer to; only results about the
+    resources PATHS describe are reported. Exit code: 0 when the data conforms
+    (warnings allowed), 1 when it does not, 2 when a file cannot be read.
     """
-    files = list(paths) or [f.path for f in all_source_files()]
-    engine, notice = choose_engine(engine, files)
+    sources = all_source_files()
+    engine, notice = choose_engine(engine, list(paths) or [f.path for f in sources])
     if notice:
         click.echo(notice, err=True)
     try:
-        data = load_graph(files)
-        outcome = validate_graph(data, engine=engine)
+        if paths:
+            data_files = [f.path for f in sources if f.path.resolve().is_relative_to(DATA_DIR.resolve())]
+            outcome = validate_files_alone([Path(p) for p in paths], data_files, engine=engine)
+        else:
+            outcome = validate_files([f.path for f in sources], SHAPES_DIR, engine, [str(f.graph) for f in sources],
+                                     overrides_path(DATA_DIR))
     except RDFSyntaxError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

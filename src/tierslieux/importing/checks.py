@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from . import cleaning, geo_fr
 from .cleaning import blank, collecting_notes, stop_collecting
 from .functions import FUNCTION_BASE, function
 from .issues import ERROR, REJECTED, WARNING, CleaningIssue, IssueLog
+from .plausibility import in_france, personal_data, position_issue
+from .text import words
 from .mapping import Call, Mapping
 from .sources import Record, Table
 
@@ -66,6 +69,88 @@ def missing_columns(table: Table, mapping: Mapping, log: IssueLog) -> bool:
     return fatal
 
 
+def _set(record: Record, reference: str, value: object) -> None:
+    """Set a field of a record, a dotted reference walking into nested JSON objects."""
+    if reference in record.values or "." not in reference:
+        record.values[reference] = value
+        return
+    node = record.values
+    parts = reference.split(".")
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return
+    if isinstance(node, dict):
+        node[parts[-1]] = value
+
+
+def _called(mapping: Mapping, record: Record, name: str) -> tuple[Call, dict[str, str | None]] | None:
+    """Return the mapping's first call of the cleaning function ``name`` and its arguments for this record."""
+    for call in mapping.calls:
+        if call.function == FUNCTION_BASE + name:
+            return call, {param.removeprefix(FUNCTION_BASE): _argument(value, record) for param, value in call.arguments}
+    return None
+
+
+def _check_across_fields(record: Record, mapping: Mapping, required: set[str], reasons: list, warnings: list) -> None:
+    """Refuse personal data in any field the mapping reads, and positions that do not fit their department."""
+    for reference in sorted(mapping.references | {mapping.record_id}):
+        if any(reference == p or reference.startswith(p + ".") for p in mapping.never_import):
+            continue
+        kind = personal_data(record.get(reference))
+        if kind is None:
+            continue
+        if reference in required:
+            reasons.append((reference, f"holds {kind} (personal data, never imported)"))
+        else:
+            warnings.append((reference, f"holds {kind} (personal data, never imported); left out"))
+            _set(record, reference, None)
+    latitude, longitude = _called(mapping, record, "latitude"), _called(mapping, record, "longitude")
+    commune = _called(mapping, record, "communeCode") or _called(mapping, record, "inseeCommuneIri")
+    if not latitude or not longitude or not commune:
+        return
+    try:
+        lat, lon = cleaning.latitude(latitude[1].get("value")), cleaning.longitude(longitude[1].get("value"))
+    except CleaningIssue:
+        return  # already reported by the functions themselves
+    arguments = commune[1]
+    department = geo_fr.department_code(arguments.get("value"), arguments.get("postcode")) or arguments.get("department")
+    found = position_issue(lat, lon, department)
+    if found is not None:
+        message, refused = found
+        fields = ", ".join(dict.fromkeys(latitude[0].references + longitude[0].references))
+        (reasons if refused else warnings).append((fields, message))
+
+
+def _outside_country(record: Record, mapping: Mapping) -> tuple[str, str] | None:
+    """Return (field, reason) when the profile's ``country`` filter keeps the record out, else None.
+
+    ``country: {field: F, keep: [FR, France]}`` keeps the records whose field F is one of the
+    values (compared without case or accents); ``country: {within: france}`` keeps the records
+    whose point (the mapping's ``tlfn:latitude``/``tlfn:longitude`` fields) lies in metropolitan
+    France or an overseas department (:mod:`.plausibility`'s areas).
+    """
+    rule = mapping.profile.get("country")
+    if not rule:
+        return None
+    if "field" in rule:
+        value = record.get(str(rule["field"]))
+        keep = {words(str(v)) for v in rule.get("keep", [])}
+        if words(str(value or "")) not in keep:
+            return str(rule["field"]), f"country {value!r} is not one the import keeps ({', '.join(map(str, rule.get('keep', [])))})"
+        return None
+    latitude, longitude = _called(mapping, record, "latitude"), _called(mapping, record, "longitude")
+    if latitude and longitude:
+        try:
+            lat, lon = float(cleaning.latitude(latitude[1].get("value"))), float(cleaning.longitude(longitude[1].get("value")))
+        except CleaningIssue:
+            return None  # reported by the functions
+        if not in_france(lat, lon):
+            fields = ", ".join(dict.fromkeys(latitude[0].references + longitude[0].references))
+            return fields, f"the point ({lat}, {lon}) is outside France, which the import keeps (country: within: france)"
+    return None
+
+
 def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterable[Record] | None = None) -> list[Record]:
     """Check every record; log what is wrong with each and return the accepted ones, in file order."""
     if missing_columns(table, mapping, log):
@@ -82,6 +167,9 @@ def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterab
             reasons.append((name, "bytes that are not valid text in the file's encoding (UTF-8 unless --encoding says otherwise)"))
         if "__extra__" in record.values:
             warnings.append(("", f"{len(record.values['__extra__'])} value(s) beyond the last column ignored"))
+        outside = _outside_country(record, mapping)
+        if outside is not None:
+            reasons.append(outside)
         if ident is None:
             reasons.append((mapping.record_id, "no record identifier"))
         elif ident in seen:
@@ -104,6 +192,7 @@ def check_records(table: Table, mapping: Mapping, log: IssueLog, records: Iterab
                 elif result in (None, []) and refs_required:
                     reasons.append((fields, "empty after cleaning (required)"))
                 warnings.extend((fields, n) for n in notes)
+            _check_across_fields(record, mapping, required, reasons, warnings)
         if reasons:
             for fields, message in reasons:
                 log.add(REJECTED, message, row=record.position, record=ident, fields=fields or None)

@@ -150,7 +150,10 @@ def facebook_url(value: str | None) -> str | None:
 def _decimal(value: str | None, what: str) -> Decimal:
     if blank(value):
         raise CleaningIssue(f"no {what}")
-    raw = str(value).strip().replace(",", ".")
+    raw = str(value).strip()
+    if re.fullmatch(r"[+-]?\d+,\d+", raw):
+        raw = raw.replace(",", ".")
+        note(f"{what} {str(value).strip()!r} is written with a decimal comma; read as {raw}")
     try:
         number = Decimal(raw)
     except InvalidOperation:

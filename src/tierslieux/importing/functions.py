@@ -50,13 +50,14 @@ def _slug(value: str | None) -> str | None:
 
 
 def _commune(wrap: Callable[[str], str]) -> Callable[..., str]:
-    def run(value, fallback=None, postcode=None, department=None):
-        return wrap(geo_fr.commune_code(value, fallback, postcode, department))
+    def run(value=None, fallback=None, postcode=None, department=None, name=None):
+        return wrap(geo_fr.commune_code(value, fallback, postcode, department, name))
 
     return run
 
 
-_COMMUNE_PARAMS = ("value", "fallback", "postcode", "department")
+#: ``name``: the commune's name, which with the postcode gives the code when the source has none
+_COMMUNE_PARAMS = ("value", "fallback", "postcode", "department", "name")
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -87,6 +88,8 @@ FUNCTIONS: dict[str, Function] = {
         ),
         Function("kinds", lambda value, table: vocabulary.kinds(value, table), ("value", "table")),
         Function("classes", lambda value, table: vocabulary.classes(value, table), ("value", "table")),
+        Function("kindsFromName", lambda value, table=None: vocabulary.kinds_from_name(value, table), ("value", "table")),
+        Function("classesFromName", lambda value, table=None: vocabulary.classes_from_name(value, table), ("value", "table")),
     )
 }
 

@@ -1,7 +1,8 @@
 """French administrative geography for the importers: INSEE codes of communes, departments and regions.
 
-The department and region names come from the reviewed tables ``mappings/reference/departments.csv``
-and ``regions.csv`` (INSEE's Code officiel géographique, 2019).
+Communes (current and former ones, municipal arrondissements, postcodes), departments and regions come
+from ``mappings/reference/*.csv``, converted from Etalab's ``@etalab/decoupage-administratif`` (INSEE's
+Code officiel géographique) by :mod:`.reference`; the regions' English names are the project's own.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _expected_department(postcode_: str | None, department: str | None) -> str |
 
 
 def choose_commune(code: str | None, fallback: str | None, postcode_: str | None = None,
-                   department: str | None = None) -> tuple[str, int]:
+                   department: str | None = None, name: str | None = None) -> tuple[str, int]:
     """Choose a commune code between a declared ``code`` and a ``fallback`` (a spatial join).
 
     The declared code wins when it is a commune code of the department the postcode (or, without
@@ -100,6 +101,12 @@ def choose_commune(code: str | None, fallback: str | None, postcode_: str | None
     """
     expected = _expected_department(postcode_, department)
     declared, spatial = normalise_commune_code(code), normalise_commune_code(fallback)
+    unresolved = ""
+    if declared is None and not blank(name):
+        try:
+            declared = resolve_commune(postcode_, name, department)  # no code given: the postcode and the name
+        except CleaningIssue as issue:
+            unresolved = f"; {issue.message.split(' (', 1)[-1].split(')', 1)[0]}"
     if declared and (expected is None or department_of_commune(declared) == expected):
         return declared, 0
     overseas = (expected or "").startswith("97") or (declared or "").startswith("97")
@@ -110,16 +117,18 @@ def choose_commune(code: str | None, fallback: str | None, postcode_: str | None
     raise CleaningIssue(
         f"no usable INSEE commune code (given {code!r}"
         + (f", fallback {fallback!r}" if fallback is not None else "")
+        + (f", name {name!r}" if not blank(name) else "")
         + (f", expected department {expected}" if expected else "")
+        + unresolved
         + "); the place is imported without a commune",
         reject=False,
     )
 
 
 def commune_code(code: str | None, fallback: str | None = None, postcode_: str | None = None,
-                 department: str | None = None) -> str:
-    """Return the commune code :func:`choose_commune` picks."""
-    return choose_commune(code, fallback, postcode_, department)[0]
+                 department: str | None = None, name: str | None = None) -> str:
+    """Return the commune code :func:`choose_commune` picks (``name``: the commune's name, used when no code is given)."""
+    return choose_commune(code, fallback, postcode_, department, name)[0]
 
 
 def commune_name(code: str | None, fallback: str | None, postcode_: str | None, department: str | None,
@@ -140,3 +149,74 @@ def department_code(commune: str | None, postcode_: str | None = None) -> str | 
     if normalised:
         return department_of_commune(normalised)
     return department_of_postcode(postcode(postcode_) if not blank(postcode_) else None)
+
+
+@dataclass(frozen=True)
+class Commune:
+    """A row of ``mappings/reference/communes.csv`` (Etalab's découpage administratif: :mod:`.reference`)."""
+
+    code: str
+    name: str
+    type: str
+    department: str
+    parent: str
+    postcodes: tuple[str, ...]
+
+
+def _name_key(name: str) -> str:
+    """Compare commune names without case, accents, punctuation, and with St/Ste written out."""
+    from .text import words
+
+    replaced = {"st": "saint", "ste": "sainte"}
+    return " ".join(replaced.get(w, w) for w in words(name).split())
+
+
+@lru_cache(maxsize=1)
+def communes() -> tuple[dict[str, list[Commune]], dict[str, list[Commune]]]:
+    """Return the communes by postcode and by (department, name key), current and former ones and arrondissements."""
+    by_postcode: dict[str, list[Commune]] = {}
+    by_name: dict[str, list[Commune]] = {}
+    with (MAPPINGS_DIR / "reference" / "communes.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            commune = Commune(row["code"], row["name"], row["type"], row["department"], row["parent"],
+                              tuple(row["postcodes"].split()))
+            for code in commune.postcodes:
+                by_postcode.setdefault(code, []).append(commune)
+            by_name.setdefault(f"{commune.department} {_name_key(commune.name)}", []).append(commune)
+    return by_postcode, by_name
+
+
+def _current(commune: Commune) -> str:
+    """Return the current commune's code: a former commune's or an arrondissement's is its parent's."""
+    return commune.parent if commune.type != "commune-actuelle" and commune.parent else commune.code
+
+
+def resolve_commune(postcode_: str | None, name: str | None, department: str | None = None) -> str:
+    """Return the INSEE code of the current commune a postcode and a commune name designate.
+
+    A postcode shared by several communes is told apart by the name; a former commune
+    (merged into a "commune nouvelle") or an arrondissement of Paris, Lyon or Marseille gives
+    its current commune; without a postcode the name is looked up in ``department``. A name
+    that differs from the only commune of its postcode gives that commune, with a note.
+    Raises :class:`CleaningIssue` (the place is kept without a commune) when nothing fits.
+    """
+    code = postcode(postcode_) if not blank(postcode_) else None
+    key = _name_key(str(name or ""))
+    by_postcode, by_name = communes()
+    candidates = by_postcode.get(code, []) if code else []
+    named = sorted({_current(c) for c in candidates if _name_key(c.name) == key})
+    if not named:
+        departments_ = {c.department for c in candidates} or ({department_of_postcode(code)} if code else set())
+        if department:
+            departments_.add(str(department).strip().upper())
+        named = sorted({_current(c) for d in departments_ for c in by_name.get(f"{d} {key}", [])})
+    if len(named) == 1:
+        return named[0]
+    current = sorted({_current(c) for c in candidates})
+    if not named and len(current) == 1 and key:
+        note(f"commune {name!r} is not the name of postcode {code}'s commune; its only commune, {current[0]}, is used")
+        return current[0]
+    what = f"postcode {code!r} and name {name!r}" if code else f"name {name!r}" + (f" in department {department}" if department else "")
+    reason = f"{len(named)} communes fit" if named else (f"postcode shared by {len(current)} communes, none named so" if len(current) > 1
+                                                         else "no commune fits")
+    raise CleaningIssue(f"no INSEE commune code from {what} ({reason}); the place is imported without a commune", reject=False)

@@ -19,6 +19,11 @@ from .functions import FUNCTION_BASE, function
 from .issues import ImportFailure
 
 _REFERENCE = re.compile(r"\$\(([^)]+)\)")
+#: ``record-id: "#row"``: a record is identified by its number in the file (1 for the first record)
+ROW_NUMBER = "#row"
+#: the field the importer adds to every record when ``record-id`` is ``#row`` or a list of fields: the mapping's
+#: subject template reads it as ``$(tierslieux_record)``
+RECORD_KEY = "tierslieux_record"
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,24 @@ class Mapping:
 
     @property
     def record_id(self) -> str:
-        """The field that identifies a record in the source."""
-        return str(self.profile["record-id"])
+        """The field that identifies a record: the profile's ``record-id`` field, or :data:`RECORD_KEY` when the
+        identifier is made by the importer (``#row``, or a list of fields)."""
+        value = self.profile["record-id"]
+        return str(value) if isinstance(value, str) and value != ROW_NUMBER else RECORD_KEY
+
+    @property
+    def record_id_fields(self) -> list[str] | None:
+        """The fields whose values, joined by `` | ``, identify a record; ``[]`` for the row number; None for one field."""
+        value = self.profile["record-id"]
+        if value == ROW_NUMBER:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else None
+
+    @property
+    def columns(self) -> list[str] | None:
+        """For a CSV file without a header line, the names of its columns in order (the profile's ``columns``)."""
+        value = self.profile.get("columns")
+        return None if value is None else [str(v) for v in value]
 
     @property
     def required(self) -> list[str]:
@@ -145,6 +166,14 @@ def load_mapping(path: Path) -> Mapping:
     for key in ("name", "record-id", "output"):
         if key not in profile:
             raise ImportFailure(f"{path}: the 'tierslieux:' block has no {key!r}")
+    record_id = profile["record-id"]
+    if not (isinstance(record_id, str) and record_id.strip()) and not (
+            isinstance(record_id, list) and record_id and all(isinstance(v, str) for v in record_id)):
+        raise ImportFailure(f"{path}: 'record-id' is a field name, a list of field names or {ROW_NUMBER!r}")
+    columns = profile.get("columns")
+    if columns is not None and not (isinstance(columns, list) and columns and all(isinstance(c, str) for c in columns)
+                                    and len(set(columns)) == len(columns)):
+        raise ImportFailure(f"{path}: 'columns' lists the names of a headerless CSV's columns, each once")
     mapping = Mapping(path, document, profile, dict(document.get("prefixes") or {}))
     try:
         _walk(document.get("mappings"), mapping)

@@ -54,16 +54,28 @@ class ImportResult:
                 f"+ {self.rejected} rejected")
 
 
+#: what ``match-against`` means when a profile says nothing: every place already in data/ (census, curated data
+#: and every earlier import under networks/), so that two imports of overlapping exports give one place per real place
+MATCH_AGAINST_ALL = "all"
+
+
+def match_files(mapping: Mapping, data_dir: Path, output: Path) -> list[Path]:
+    """Return the Turtle files an import is matched against: the profile's ``match-against`` folders of data/
+    (``all``, the default, means every file of data/), never the import's own output."""
+    folders = mapping.profile.get("match-against", MATCH_AGAINST_ALL)
+    roots = [data_dir] if folders == MATCH_AGAINST_ALL else [data_dir / str(folder) for folder in folders]
+    files = sorted({path for root in roots for path in turtle_files(root)})
+    return [path for path in files if path.resolve() != output.resolve()]
+
+
 def load_existing(mapping: Mapping, data_dir: Path, output: Path) -> Graph:
-    """Load the graph the import matches against: the Turtle of the profile's ``match-against`` folders of data/."""
+    """Load the graph the import matches against (see :func:`match_files`)."""
     graph = Graph()
-    for folder in mapping.profile.get("match-against", ["curated"]):
-        for path in turtle_files(data_dir / str(folder)):
-            if path.resolve() != output.resolve():
-                try:
-                    parse_file(path, graph)
-                except RDFSyntaxError as error:
-                    raise ImportFailure(f"cannot read the graph to match against: {error}") from None
+    for path in match_files(mapping, data_dir, output):
+        try:
+            parse_file(path, graph)
+        except RDFSyntaxError as error:
+            raise ImportFailure(f"cannot read the graph to match against: {error}") from None
     return graph
 
 
@@ -146,9 +158,38 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches, networks)
 
 
-def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None) -> list[Path]:
-    """Write the import's Turtle (canonical) and its match report; return the files written."""
+def _places_in(path: Path) -> int:
+    """Return how many third places the Turtle file ``path`` describes (0 when it cannot be read)."""
+    try:
+        return len(set(parse_file(path).subjects(RDF.type, TL.ThirdPlace)))
+    except RDFSyntaxError:
+        return 0
+
+
+def check_replacement(result: ImportResult, target: Path, force: bool = False) -> None:
+    """Refuse an import that would write nothing useful, or replace a better output (raises :class:`ImportFailure`).
+
+    Every record rejected: always refused (the previous output stays). Fewer places than the file
+    ``target`` already describes: refused unless ``force``, since a truncated or wrong export would
+    otherwise silently remove places from the graph.
+    """
+    if result.read and not result.imported:
+        raise ImportFailure(f"every record of {result.log.path} was rejected ({result.rejected} of {result.read}); "
+                            f"nothing written, {target} left as it was: see the rejections above")
+    new = len(set(result.graph.subjects(RDF.type, TL.ThirdPlace)))
+    old = _places_in(target) if target.is_file() else 0
+    if new < old and not force:
+        raise ImportFailure(f"{target} describes {old} places and this import {new}: not replaced, since a worse "
+                            f"output would remove places from the graph; check the input, or pass --force to replace it")
+
+
+def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None, force: bool = False) -> list[Path]:
+    """Write the import's Turtle (canonical) and its match report; return the files written.
+
+    Raises :class:`ImportFailure` (nothing written) when :func:`check_replacement` refuses the import.
+    """
     target = output or data_dir / str(result.mapping.profile["output"])
+    check_replacement(result, target, force)
     written = [target]
     write_atomically(target, canonical_turtle(result.graph))
     report = result.mapping.profile.get("matches-report")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .issues import ImportFailure
-from .mapping import Mapping
+from .mapping import RECORD_KEY, Mapping
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
@@ -81,27 +81,52 @@ def _undecodable(values: dict[str, Any], prefix: str = "") -> list[str]:
     return bad
 
 
-def _read_csv(path: Path, text: str) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailure(f"{path}: the file is empty (no header line)") from None
-    except csv.Error as error:
-        raise ImportFailure(f"{path}, line 1: {error}") from None
-    header = [h.strip() for h in header]
+def _refuse_merged_rows(path: Path, row: list[str], header: list[str], first: int, last: int) -> None:
+    """Refuse a record spanning several lines when a field holds what looks like whole rows: an unbalanced quote.
+
+    A quoted field may hold line breaks (an address on two lines), but one whose
+    lines have as many commas as a row of the file has is almost surely rows that
+    a quote left open swallowed: read leniently, they would become one place
+    mixing several places' (and people's) data.
+    """
+    if last == first or len(header) < 3:
+        return
+    for index, cell in enumerate(row):
+        lines = cell.split("\n")[1:]
+        if any(line.count(",") >= len(header) - 2 for line in lines):
+            name = header[index] if index < len(header) else f"column {index + 1}"
+            raise ImportFailure(
+                f"{path}, line {first}: the quote opening field {name!r} is not closed before line {last}, so lines "
+                f"{first}-{last} would be read as one record; close the quote (a quote inside a field is written \"\")")
+
+
+def _read_csv(path: Path, text: str, columns: list[str] | None = None) -> Table:
+    """Read a CSV file; ``columns`` names the columns of a file without a header line (its first line is a record)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    if columns is None:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportFailure(f"{path}: the file is empty (no header line)") from None
+        except csv.Error as error:
+            raise ImportFailure(f"{path}, line 1: {error}") from None
+        header = [h.strip() for h in header]
+        start = 2
+    else:
+        header, start = list(columns), 1
     records = []
-    start = 2
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as error:
-            raise ImportFailure(f"{path}, line {reader.line_num}: {error}") from None
+            raise ImportFailure(f"{path}, line {start}: {error} (the record starting on line {start} ends on line "
+                                f"{reader.line_num}: is a quote left open?)") from None
         if not any(cell.strip() for cell in row):
             start = reader.line_num + 1
             continue
+        _refuse_merged_rows(path, row, header, start, reader.line_num)
         values = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
         record = Record(f"line {start}", values, _undecodable(values))
         if len(row) > len(header):
@@ -158,13 +183,13 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
     if not looks_json:
         if mapping.source_format() != "csv":
             raise ImportFailure(f"{path}: the mapping {mapping.path.name} reads JSON, this file is not JSON")
-        return _read_csv(path, text)
+        return _identified(_read_csv(path, text, mapping.columns), mapping)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportFailure(f"{path}, line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})") from None
     if isinstance(document, dict) and document.get("type") == "FeatureCollection" and mapping.source_format() == "csv":
-        return _read_geojson(path, document, mapping)
+        return _identified(_read_geojson(path, document, mapping), mapping)
     if mapping.source_format() != "jsonpath":
         raise ImportFailure(f"{path}: the mapping {mapping.path.name} reads CSV (or GeoJSON), this file is other JSON")
     items = _iterate(document, mapping.iterator())
@@ -173,4 +198,25 @@ def read_table(path: Path, mapping: Mapping, encoding: str = "utf-8") -> Table:
         values = item if isinstance(item, dict) else {"value": item}
         records.append(Record(f"record {index}", values, _undecodable(values)))
     columns = sorted({k for r in records for k in r.values})
-    return Table(path, "json", records, columns)
+    return _identified(Table(path, "json", records, columns), mapping)
+
+
+def _identified(table: Table, mapping: Mapping) -> Table:
+    """Give every record the identifier the importer makes when ``record-id`` is ``#row`` or a list of fields.
+
+    ``#row``: the record's number in the file (1 for the first), stable as long as the file's
+    records keep their order. A list: the fields' values joined by `` | ``, a missing one left
+    empty (a record none of whose fields has a value gets no identifier and is rejected).
+    """
+    fields = mapping.record_id_fields
+    if fields is None:
+        return table
+    for number, record in enumerate(table.records, start=1):
+        if not fields:
+            record.values[RECORD_KEY] = str(number)
+            continue
+        parts = ["" if record.get(f) is None else str(record.get(f)).strip() for f in fields]
+        record.values[RECORD_KEY] = " | ".join(parts) if any(parts) else None
+    if RECORD_KEY not in table.columns:
+        table.columns.append(RECORD_KEY)
+    return table

@@ -11,6 +11,8 @@ _SPACES = re.compile(r"\s+")
 
 #: An e-mail address anywhere in a value (``name@domain.tld``); "Le C@pitole" is not one.
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+#: A phone number: international (+33 …, 0033 …) or French national (0X XX XX XX XX), separated or not.
+PHONE = re.compile(r"(?<![\w.])(?:(?:\+|00)\d{1,3}[\s.-]?(?:\(0\)\s?)?[1-9](?:[\s.-]?\d{2}){4}|0[1-9](?:[\s.-]?\d{2}){4})(?![\w.])")
 #: A civil title followed by a capitalised word: "Madame PATTE-AUBOURG", "M. Dupont", "Mme Martin".
 PERSON = re.compile(
     r"\b(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Dr\.?)\s+[A-ZÀ-Ý][\w'’\-]*(?:\s+[A-ZÀ-Ý][\w'’\-]*)*"

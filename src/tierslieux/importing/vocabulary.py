@@ -99,3 +99,49 @@ def classes(value: str | None, table: str) -> list[str]:
     """Return the classes the ontology maps the value's kinds to (``tl:kindClass``; empty when none)."""
     mapped = kind_classes()
     return sorted({mapped[kind] for kind in kinds(value, table) if kind in mapped})
+
+
+#: the keyword table :func:`kinds_from_name` reads when a mapping names none (docs/mappings.md)
+NAME_KEYWORDS = "typology/name-keywords.csv"
+
+
+def kinds_from_name(value: str | None, table: str | None = None) -> list[str]:
+    """Return the place kinds the words of a place's name say, for a source without a typology.
+
+    ``table`` (default :data:`NAME_KEYWORDS`) has the columns of a typology table, its
+    ``value`` column named ``words``: a phrase compared with the name's words, whole words
+    only, without case, accents or punctuation ("Repair Café de l'Est" says repair-cafe,
+    "Fab-Lab Lannion" fablab). Every phrase found counts; none found gives the ``*`` row.
+    """
+    path = _resolve(table or NAME_KEYWORDS)
+    entries = _keyword_table(path)
+    name = f" {words(value or '')} "
+    found = [entry for phrase, entry in entries.items() if phrase != "*" and f" {phrase} " in name]
+    if not found and "*" in entries:
+        found = [entries["*"]]
+    for entry in found:
+        if entry.note:
+            note(f"{entry.note}: {str(value or '').strip()!r}")
+    return sorted({e.kind for e in found if e.kind})
+
+
+def classes_from_name(value: str | None, table: str | None = None) -> list[str]:
+    """Return the classes the ontology maps the kinds :func:`kinds_from_name` finds to."""
+    mapped = kind_classes()
+    return sorted({mapped[kind] for kind in kinds_from_name(value, table) if kind in mapped})
+
+
+@lru_cache(maxsize=8)
+def _keyword_table(path: Path) -> dict[str, Entry]:
+    """Read a keyword table (a typology table whose first column is ``words``)."""
+    table: dict[str, Entry] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            kind = (row.get("kind") or "").strip()
+            try:
+                kind_iri = str(getattr(PLACE_KIND, kind)) if kind else None
+            except AttributeError as error:
+                raise ValueError(f"{path}:{line}: {error}") from None
+            phrase = (row.get("words") or "").strip()
+            table["*" if phrase == "*" else words(phrase)] = Entry(kind_iri, (row.get("note") or "").strip() or None)
+    return table

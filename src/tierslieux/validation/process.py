@@ -31,24 +31,76 @@ class ValidationFailed(RuntimeError):
     """The validation process failed (not a syntax error: the engine, Java, or the process itself)."""
 
 
-def validate_files(paths: list[Path], shapes_dir: Path, engine: str) -> ValidationOutcome:
+def validate_files(paths: list[Path], shapes_dir: Path, engine: str, graphs: list[str] | None = None,
+                   overrides: Path | None = None) -> ValidationOutcome:
     """Validate the files of ``paths`` (which hold the ontology and vocabularies too) against the shapes of ``shapes_dir``.
 
-    With ``engine="fast"`` the files are read by the JVM only; with ``pyshacl``
-    they are parsed by rdflib into one graph (errors name file, line and column).
+    With ``graphs`` (the named graph of each file, as a build loads them) the
+    shapes judge the *resolved view*: where sources disagree on a single-valued
+    group of a place, only the values the policy chose (:mod:`tierslieux.build.resolve`,
+    with the reviewed ``overrides`` file) are validated, and each source graph is
+    checked on its own for the shapes' cardinality limits (:mod:`.per_source`).
+    Without ``graphs`` the files are validated as one graph. With ``engine="fast"``
+    the files are read by the JVM only; with ``pyshacl`` they are parsed by rdflib
+    into one graph (errors name file, line and column).
     """
     from rdflib import Graph
 
     from . import load_graph, load_shapes, validate_graph
 
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
     shapes = load_shapes(shapes_dir)
+    if graphs is None:
+        return _validate(paths, None, shapes, engine)
+    from ..build.dumps import load_sources
+    from ..build.resolve import read_overrides, resolve
+    from ..build.sources import SourceFile
+    from .outcome import results_from_report
+    from .per_source import check_sources
+    from rdflib.namespace import SH
+
+    store = load_sources([SourceFile(Path(p), g) for p, g in zip(paths, graphs, strict=True)])
+    superseded = resolve(store, read_overrides(overrides)).superseded()
+    outcome = _validate(paths, (store, superseded) if superseded else None, shapes, engine)
+    if check_sources(store, shapes, outcome.report):
+        outcome.results = results_from_report(outcome.report)
+        outcome.conforms = outcome.conforms and not any(r.severity == SH.Violation for r in outcome.results)
+    return outcome
+
+
+def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) -> ValidationOutcome:
+    """Validate the files, or, when ``resolved`` is (the sources' store, the superseded triples), their resolved view."""
+    from rdflib import Graph
+
+    from . import load_graph, validate_graph
+
+    if resolved is None:
+        if engine == "fast":
+            from .fast import validate_fast
+
+            return validate_fast(paths, shapes=shapes, model=Graph())
+        return validate_graph(load_graph(paths), shapes=shapes, model=Graph())
+    store, superseded = resolved
+    import pyoxigraph as ox
+
     if engine == "fast":
         from .fast import validate_fast
 
-        return validate_fast(paths, shapes=shapes, model=Graph())
-    if engine == "pyshacl":
-        return validate_graph(load_graph(paths), shapes=shapes, model=Graph())
-    raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
+        view = ox.Store()
+        view.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
+        for triple in superseded:
+            view.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+        with tempfile.TemporaryDirectory(prefix="tierslieux-resolved-") as work:
+            path = Path(work) / "resolved.nt"
+            view.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            return validate_fast([path], shapes=shapes, model=Graph())
+    from ..rdfio import rdflib_term
+
+    data = load_graph(paths)
+    for triple in superseded:
+        data.remove((rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object)))
+    return validate_graph(data, shapes=shapes, model=Graph())
 
 
 def _stop_with_parent(parent: int, answer: Path) -> None:
@@ -70,7 +122,8 @@ def _child_main() -> None:
     threading.Thread(target=_stop_with_parent, args=(parent, answer), daemon=True).start()
     job = json.load(sys.stdin)
     try:
-        message = ("ok", validate_files([Path(p) for p in job["paths"]], Path(job["shapes_dir"]), job["engine"]))
+        message = ("ok", validate_files([Path(p) for p in job["paths"]], Path(job["shapes_dir"]), job["engine"], job.get("graphs"),
+                                        Path(job["overrides"]) if job.get("overrides") else None))
     except RDFSyntaxError as error:  # a dataclass exception: sent by its fields, it does not pickle
         message = ("syntax", (error.path, error.line, error.column, error.reason))
     except Exception as error:  # noqa: BLE001 - every failure is reported to the parent
@@ -88,7 +141,8 @@ class ValidationJob:
     which would import the caller's main script again), in a session of its own.
     """
 
-    def __init__(self, paths: list[Path], shapes_dir: Path, engine: str):
+    def __init__(self, paths: list[Path], shapes_dir: Path, engine: str, graphs: list[str] | None = None,
+                 overrides: Path | None = None):
         if engine not in ENGINES:
             raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
         self.engine = engine
@@ -98,7 +152,8 @@ class ValidationJob:
         self._process = subprocess.Popen(
             [sys.executable, "-m", __name__, answer, str(os.getpid())], stdin=subprocess.PIPE, start_new_session=True
         )
-        job = {"paths": [str(p) for p in paths], "shapes_dir": str(shapes_dir), "engine": engine}
+        job = {"paths": [str(p) for p in paths], "shapes_dir": str(shapes_dir), "engine": engine,
+               "graphs": None if graphs is None else [str(g) for g in graphs], "overrides": str(overrides) if overrides else None}
         self._process.stdin.write(json.dumps(job).encode())
         self._process.stdin.close()
 
