@@ -103,6 +103,7 @@ def test_search_filter_marker_and_permalink(browser: DevTools, live_server):
     browser.wait_for("document.querySelectorAll('#place-list li a').length === 1 && document.querySelector('#place-list li a').textContent === 'La Coroutine'")
 
     # clear, then filter by a facet: the count is the API's for that filter
+    assert browser.evaluate("document.getElementById('clear-filters').textContent") == "Clear all"
     browser.evaluate("document.getElementById('clear-filters').click(), true")
     browser.wait_for("!location.search.includes('q=')")
     browser.wait_for("document.querySelector('[data-facet=kind] input[value=fablab]') !== null")

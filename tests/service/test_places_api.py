@@ -152,3 +152,16 @@ def test_openapi_document_is_valid(client):
     document = client.get("/api/openapi.json").get_json()
     validate(document)
     assert {"/api/places", "/api/places/{slug}", "/api/places/facets"} <= set(document["paths"])
+
+
+def test_a_long_page_has_every_field_of_every_place(client):
+    """Fields are read a few hundred places per query: the places after the first chunk have theirs too."""
+    body = client.get("/api/places?limit=1200").get_json()
+    assert body["returned"] == 1200
+    assert all(p["sources"] for p in body["places"]), "a place of the page lost its fields"
+    assert sum(1 for p in body["places"][600:] if p["region"]) > 500
+
+
+def test_a_slug_that_is_no_iri_is_not_found(client):
+    answer = client.get("/api/places/a%20b")
+    assert answer.status_code == 404 and "a b" in answer.get_json()["error"]

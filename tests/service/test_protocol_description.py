@@ -62,10 +62,12 @@ def test_service_description_by_content_negotiation(client):
     assert (ENDPOINT, RDF.type, SD.Service) in graph
 
 
-def test_service_description_for_a_browser_is_readable_text(client):
+def test_a_browser_opening_the_endpoint_is_sent_to_the_query_page(client):
+    """Issue 17: a person who opens /sparql sees the query page; SPARQL clients still get the description (above)."""
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
-    assert response.mimetype == "text/plain"
-    assert (ENDPOINT, RDF.type, SD.Service) in Graph().parse(data=response.data, format="turtle")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/query")
+    shown = client.get(response.headers["Location"], headers={"Accept": "text/html"})
+    assert shown.status_code == 200 and 'id="yasgui"' in shown.get_data(as_text=True)
 
 
 def test_service_description_mentions_update_and_federation_when_enabled(make_client, memory_store):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
 from ...stores.base import QueryFailed, QueryTimeout, StoreError
@@ -171,13 +172,15 @@ def place(slug: str) -> Response:
         return _error(400, str(error))
     except render.UnknownFormat as error:
         return _error(406, str(error))
-    if not slug or any(c in slug for c in '<>"{}|\\^` /'):
-        return _error(404, f"no place {slug!r}")
+    try:
+        iri = ox.NamedNode(PLACE_BASE + slug).value
+    except ValueError:
+        return _error(404, f"{slug!r} cannot be the end of a place's IRI")
     store = current_store()
     etag = _etag(store.identity, fmt.key)
     if (not_modified := _conditional(etag)) is not None:
         return not_modified
-    filters = Filters(places=(PLACE_BASE + slug,))
+    filters = Filters(places=(iri,))
     page = fetch_page(store, filters, limit=1, lang=lang, timeout=_timeout())
     if not page.records:
         return _error(404, f"The graph has no place {slug!r} ({PLACE_BASE}{slug}); search with /api/places?q=...")

@@ -21,6 +21,8 @@ WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 #: Most places in one page (the explorer's map asks for every place in one page of the ``map`` field set).
 MAX_LIMIT = 100_000
 DEFAULT_LIMIT = 100
+#: Places whose fields one query reads (each of its branches repeats their IRIs).
+FIELDS_CHUNK = 500
 LANGUAGES = ("fr", "en")
 
 #: The fields read for each place of a page beyond its name and coordinates: the pattern binding ?value (and ?label).
@@ -141,11 +143,13 @@ def fetch_page(
     extra = tuple(f for f in FIELD_SETS[fields] if f in _FIELDS)
     if records and extra:
         found: dict[str, dict[str, dict[str, dict[str, str]]]] = {r["id"]: {} for r in records}
-        for row in store.query(fields_query(list(found), extra), timeout=timeout).rows:
-            value, label = row["value"], row["label"]
-            labels = found[row["place"].value].setdefault(row["field"].value, {}).setdefault(value.value, {})
-            if isinstance(label, ox.Literal):
-                labels[label.language or ""] = label.value
+        places = list(found)
+        for start in range(0, len(places), FIELDS_CHUNK):  # a query's VALUES blocks stay a few hundred IRIs long
+            for row in store.query(fields_query(places[start : start + FIELDS_CHUNK], extra), timeout=timeout).rows:
+                value, label = row["value"], row["label"]
+                labels = found[row["place"].value].setdefault(row["field"].value, {}).setdefault(value.value, {})
+                if isinstance(label, ox.Literal):
+                    labels[label.language or ""] = label.value
         for record in records:
             record.update(_fields(found[record["id"]], extra, lang))
     return Page(records, total, offset, limit)
