@@ -33,7 +33,7 @@ from .linkstore import (
 )
 from .places import Place
 from .review import queue_rows, read_queue, write_queue
-from .scoring import ACCEPT, NO_MATCH, REVIEW, Decision, decide, rank
+from .matches import ACCEPT, NO_MATCH, REVIEW, Decision, decide, rank
 
 
 class LinkingError(RuntimeError):

@@ -27,7 +27,7 @@ def _value(table: dict, key: str, default, path: Path, use: str):
     expected = type(default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, expected) or isinstance(value, bool):
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise MatchingConfigError(f"{path}: [{use}] {key} must be a {expected.__name__}, not {value!r}")
     return value
 

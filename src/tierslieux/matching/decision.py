@@ -13,7 +13,7 @@ score = w_name·name + w_distance·closeness + w_commune·commune + w_website·w
 A match is decided automatically only when the best candidate scores at least
 ``accept`` (inclusive: a score equal to the threshold is accepted), leads the
 runner-up by ``margin``, has a name similarity of at least ``min_name``, is not of an unrelated kind, is not closed on one side
-only, and nothing contradicts it. Other candidates scoring at least ``review``
+only, and (with ``contradiction_blocks``) no website contradicts it. Other candidates scoring at least ``review``
 go to a person, best first. Each use (importer, linker, reconciliation) has
 its own :class:`Settings` in ``data/matching.toml``.
 """
@@ -46,6 +46,7 @@ class Settings:
     review: float = 0.45
     review_candidates: int = 3
     min_name: float = 0.0
+    contradiction_blocks: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def can_accept(best: Scored, runner_up: float, settings: Settings) -> bool:
         and round(best.score - runner_up, 4) >= settings.margin
         and evidence.kinds != UNRELATED
         and not (evidence.dissolved or evidence.closed_here)
-        and not evidence.contradicted
+        and not (evidence.contradicted and settings.contradiction_blocks)
     )
 
 

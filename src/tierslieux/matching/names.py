@@ -152,6 +152,11 @@ def website_similarity(ours: list[str] | tuple[str, ...], theirs: list[str] | se
     common = hosts_a & hosts_b
     if common - SHARED_HOSTS:
         return 0.5
+    # A missing slash glues the host to the path ("la-cordee.netla-cordee-opera"): the same host, written badly.
+    if any(x.startswith(h) for x in a for h in hosts_b - SHARED_HOSTS) or any(
+        x.startswith(h) for x in b for h in hosts_a - SHARED_HOSTS
+    ):
+        return 0.5
     if common or (hosts_a | hosts_b) <= SHARED_HOSTS or hosts_a <= SHARED_HOSTS or hosts_b <= SHARED_HOSTS:
         return 0.0
     return -1.0
