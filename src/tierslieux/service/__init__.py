@@ -116,4 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(shapes_page.bp)
+    from . import reconcile  # the W3C reconciliation service for OpenRefine (/reconcile)
+
+    app.register_blueprint(reconcile.bp)
     return app
