@@ -3,7 +3,9 @@
 score = w_name·name + w_distance·closeness + w_commune·commune + w_website·website
 
 * closeness = 1 / (1 + (d / d½)²) for the distance d (0 without coordinates);
-* commune and website count when positive; an official website that differs
+* commune and website count when positive; when one side says nothing of
+  where it is (no commune, postcode or coordinates), the commune evidence is
+  ``nowhere_commune`` (0 unless a use decides such a place agrees with any); an official website that differs
   (a contradiction) subtracts ``contradiction_penalty`` instead;
 * a candidate of an unrelated kind is multiplied by ``wrong_class_factor``, of
   a related kind by ``related_factor``;
@@ -12,7 +14,8 @@ score = w_name·name + w_distance·closeness + w_commune·commune + w_website·w
 
 A match is decided automatically only when the best candidate scores at least
 ``accept`` (inclusive: a score equal to the threshold is accepted), leads the
-runner-up by ``margin``, has a name similarity of at least ``min_name``, is not of an unrelated kind, is not closed on one side
+runner-up by ``margin`` (a runner-up counts when its name similarity reaches
+``min_name``), has a name similarity of at least ``min_name``, is not of an unrelated kind, is not closed on one side
 only, and (with ``contradiction_blocks``) no website contradicts it. Other candidates scoring at least ``review``
 go to a person, best first. Each use (importer, linker, reconciliation) has
 its own :class:`Settings` in ``data/matching.toml``.
@@ -47,6 +50,7 @@ class Settings:
     review_candidates: int = 3
     min_name: float = 0.0
     contradiction_blocks: bool = True
+    nowhere_commune: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def weigh(evidence: Evidence, settings: Settings) -> float:
     value = (
         settings.name * evidence.name
         + settings.distance * closeness(evidence.distance_km, settings)
-        + settings.commune * max(evidence.commune or 0.0, 0.0)
+        + settings.commune * (settings.nowhere_commune if evidence.commune_how == "nowhere" else max(evidence.commune or 0.0, 0.0))
         + settings.website * max(evidence.website or 0.0, 0.0)
     )
     if evidence.contradicted:
@@ -125,7 +129,8 @@ def decide(query: Description, ranked: list[Scored], settings: Settings) -> Deci
     plausible = [s for s in ranked if s.score >= settings.review]
     if not plausible:
         return Decision(query, NO_MATCH, ())
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    # A runner-up whose name could never be taken (below min_name) does not make the best one doubtful.
+    runner_up = max((s.score for s in ranked[1:] if s.evidence.name >= settings.min_name), default=0.0)
     if can_accept(plausible[0], runner_up, settings):
         return Decision(query, MATCH, (plausible[0],))
     return Decision(query, REVIEW, tuple(plausible[: settings.review_candidates]))

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 from .geo import commune_codes, commune_label_key, distance_km
 from .kinds import RELATED, UNRELATED, KindHierarchy
-from .names import compact_key, name_tokens, similarity_of_tokens, website_similarity
+from .names import compact_key, name_tokens, similarity_of_tokens, website_similarity, words
+
+
+def _without_town(tokens: list[str], towns: list[list[str]]) -> tuple[str, ...]:
+    """Drop the commune's name from the end of a name's words (``ICI Montreuil`` in Montreuil → ``ici``)."""
+    for town in towns:
+        if town and len(tokens) > len(town) and tokens[-len(town):] == town:
+            return tuple(tokens[: -len(town)])
+    return tuple(tokens)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,8 @@ class Description:
     def __post_init__(self) -> None:
         names = tuple(dict.fromkeys(n.strip() for n in self.names if n and n.strip()))
         object.__setattr__(self, "names", names)
-        object.__setattr__(self, "tokens", tuple(dict.fromkeys(tuple(name_tokens(n)) for n in names)))
+        towns = [words(c) for c in self.commune_names if c]
+        object.__setattr__(self, "tokens", tuple(dict.fromkeys(_without_town(name_tokens(n), towns) for n in names)))
         town = self.commune_names[0] if self.commune_names else None
         keys = {compact_key(n) for n in names} | {compact_key(n, town) for n in names}
         object.__setattr__(self, "keys", frozenset(k for k in keys if k))
@@ -59,7 +68,7 @@ class Evidence:
     name: float
     distance_km: float | None
     commune: float | None  # 1 same commune, 0.8 same postcode only, 0 another commune, None unknown
-    commune_how: str  # "code", "label", "postcode", "other", "unknown"
+    commune_how: str  # "code", "label", "postcode", "other", "unknown", "nowhere" (a side says nothing of where it is)
     website: float | None  # 1 same site, 0.5 same host, 0 no evidence, -1 contradiction, None unknown
     kinds: str | None  # same, related, unrelated, None unknown
     dissolved: bool  # the candidate is closed while ours is not
@@ -75,7 +84,7 @@ class Evidence:
         parts = [f"name {self.name:.2f}"]
         parts.append("no coordinates" if self.distance_km is None else f"{self.distance_km:.2f} km")
         parts.append({"code": "same commune", "label": "same commune name", "postcode": "same postcode",
-                      "other": "other commune"}.get(self.commune_how, "commune unknown"))
+                      "other": "other commune", "nowhere": "no location on one side"}.get(self.commune_how, "commune unknown"))
         parts.append({None: "website unknown", 1.0: "same website", 0.5: "same website host",
                       -1.0: "another website (contradiction)"}.get(self.website, "other website"))
         if self.kinds == UNRELATED:
@@ -89,6 +98,10 @@ class Evidence:
         return "; ".join(parts)
 
 
+def _nowhere(description: Description) -> bool:
+    return not (description.communes or description.commune_keys or description.postcodes or description.point)
+
+
 def _commune(ours: Description, theirs: Description) -> tuple[float | None, str]:
     if ours.communes and theirs.communes:
         return (1.0, "code") if ours.communes & theirs.communes else (0.0, "other")
@@ -96,6 +109,8 @@ def _commune(ours: Description, theirs: Description) -> tuple[float | None, str]
         return (1.0, "label") if ours.commune_keys & theirs.commune_keys else (0.0, "other")
     if ours.postcodes and theirs.postcodes:
         return (0.8, "postcode") if ours.postcodes & theirs.postcodes else (0.0, "other")
+    if _nowhere(ours) or _nowhere(theirs):
+        return None, "nowhere"
     return None, "unknown"
 
 

@@ -38,6 +38,8 @@ ABBREVIATIONS = {
     "assoc": "association", "cie": "compagnie", "bd": "boulevard", "av": "avenue", "fr": "france",
 }
 
+#: Factor on the similarity of two names whose numbers differ.
+NUMBER_MISMATCH = 0.8
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Hosts shared by many unrelated places: the same host there says nothing, only the same page does.
@@ -115,7 +117,11 @@ def similarity_of_tokens(a: list[str], b: list[str]) -> float:
     compact = fuzz.ratio(joined_a, joined_b) / 100.0
     small, large = sorted((set(a), set(b)), key=len)
     contained = 0.85 * math.sqrt(len(small) / len(large)) if small < large else 0.0
-    return round(max(ordered, compact, contained), 4)
+    best = max(ordered, compact, contained)
+    # Numbers tell places apart ("Coworking 23" and "Coworking 24", "Mutinerie" and "Mutinerie 14").
+    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
+        best *= NUMBER_MISMATCH
+    return round(best, 4)
 
 
 def website_key(url: str) -> str:
