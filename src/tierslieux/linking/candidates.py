@@ -6,7 +6,7 @@ Two searches, chosen by :mod:`.capability`:
   one search string per name variant, bound through ``VALUES``;
 * **label-query** — portable SPARQL: items of our classes (``P31/P279*``) whose
   label or alias, folded like our names, contains one of the distinctive words
-  of any of the place's labels (:func:`search_words`: up to two per label, the
+  of any of the place's labels (:func:`search_words`: up to three per label, the
   commune's own name left out); and items located in the place's commune
   (``P131`` followed transitively to an item with the INSEE code ``P374``; a
   city's code stands for its arrondissements and the reverse) or, for a place
@@ -79,7 +79,7 @@ def name_variants(place: Place) -> list[str]:
 
 
 #: Words per label a label query searches for, and in all.
-WORDS_PER_LABEL, MOST_WORDS = 2, 4
+WORDS_PER_LABEL, MOST_WORDS = 3, 6
 
 
 def search_words(place: Place) -> list[str]:

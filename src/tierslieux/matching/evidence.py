@@ -86,7 +86,7 @@ class Evidence:
         parts.append({"code": "same commune", "label": "same commune name", "postcode": "same postcode",
                       "other": "other commune", "nowhere": "no location on one side"}.get(self.commune_how, "commune unknown"))
         parts.append({None: "website unknown", 1.0: "same website", 0.5: "same website host",
-                      -1.0: "another website (contradiction)"}.get(self.website, "other website"))
+                      -1.0: "another website (contradiction)", 0.0: "websites not comparable"}.get(self.website, "other website"))
         if self.kinds == UNRELATED:
             parts.append("not of the expected class")
         elif self.kinds == RELATED:

@@ -18,17 +18,18 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
-#: Articles and prepositions: say nothing about which place it is.
+#: Articles, prepositions and the movement's own words: say nothing about which place it is.
 STOP_WORDS = frozenset(
     [
         *("la", "le", "les", "l", "un", "une", "des", "de", "du", "d", "et", "a", "au", "aux", "en", "sur", "sous"),
         *("pour", "par", "chez", "the", "of", "and"),
+        *("espace", "espaces", "tiers", "lieu", "lieux", "tierslieu", "tierslieux"),
     ]
 )
 #: Generic words of the movement: dropped when anything else is left.
 GENERIC_WORDS = frozenset(
     [
-        *("espace", "espaces", "tiers", "lieu", "lieux", "tierslieu", "tierslieux", "association", "asso"),
+        *("association", "asso"),
         *("coworking", "cowork", "fablab", "fab", "lab", "makerspace", "hackerspace", "atelier", "ateliers"),
     ]
 )
@@ -38,15 +39,18 @@ ABBREVIATIONS = {
     "assoc": "association", "cie": "compagnie", "bd": "boulevard", "av": "avenue", "fr": "france",
 }
 
+#: Similarity of a name of two or more words found, in order, inside a longer one.
+SUBSEQUENCE = 0.9
 #: Factor on the similarity of two names whose numbers differ.
 NUMBER_MISMATCH = 0.8
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-#: Hosts shared by many unrelated places: the same host there says nothing, only the same page does.
+#: Hosts shared by many unrelated places (and link shorteners): the same host says nothing, only the same page does.
 SHARED_HOSTS = frozenset(
     ["facebook.com", "fr-fr.facebook.com", "m.facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com",
      "sites.google.com", "google.com", "wixsite.com", "wordpress.com", "blogspot.com", "over-blog.com", "free.fr",
-     "wikipedia.org", "fr.wikipedia.org", "youtube.com", "meetup.com", "helloasso.com", "github.com"]
+     "wikipedia.org", "fr.wikipedia.org", "youtube.com", "meetup.com", "helloasso.com", "github.com", "bit.ly",
+     "goo.gl", "tinyurl.com"]
 )
 
 
@@ -101,7 +105,10 @@ def name_similarity(ours: str, theirs: str) -> float:
     1 for the same distinctive words (in any order, or written together); else the
     best of an edit-distance ratio on the words sorted and written together, and a
     containment score (every word of the shorter name in the longer one) that
-    grows with the share of the longer name covered.
+    grows with the share of the longer name covered, or is 0.9 when a shorter
+    name of two words or more is found in order in the longer one (a brand and
+    its site: one word, such as a chain's name, is not enough). Names whose
+    numbers differ get 0.8 of that.
     """
     return similarity_of_tokens(name_tokens(ours), name_tokens(theirs))
 
@@ -117,11 +124,20 @@ def similarity_of_tokens(a: list[str], b: list[str]) -> float:
     compact = fuzz.ratio(joined_a, joined_b) / 100.0
     small, large = sorted((set(a), set(b)), key=len)
     contained = 0.85 * math.sqrt(len(small) / len(large)) if small < large else 0.0
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) >= 2 and _in_order(shorter, longer):
+        contained = max(contained, SUBSEQUENCE)  # "EasyWork by Mercure" in "EasyWork by Mercure Paris Montmartre"
     best = max(ordered, compact, contained)
     # Numbers tell places apart ("Coworking 23" and "Coworking 24", "Mutinerie" and "Mutinerie 14").
     if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
         best *= NUMBER_MISMATCH
     return round(best, 4)
+
+
+def _in_order(shorter: list[str], longer: list[str]) -> bool:
+    """Whether every word of ``shorter`` appears in ``longer``, in the same order."""
+    remaining = iter(longer)
+    return all(word in remaining for word in shorter)
 
 
 def website_key(url: str) -> str:
