@@ -215,7 +215,7 @@ def test_openrefine_reconciles_a_column_with_property_columns_then_extends(live_
     _, _, body = _http(base + "/propose_properties?type=ThirdPlace&limit=40", headers=origin)
     assert_valid("0.2", "data-extension-property-proposal", json.loads(body))
     _, _, body = _http(base + "/suggest/property?prefix=comm", headers=origin)
-    assert [p["id"] for p in json.loads(body)["result"]] == ["commune"]
+    assert [p["id"] for p in json.loads(body)["result"]] == ["commune", "insee"]  # "INSEE code of the commune"
     extend = {"ids": [i for i in matched.values() if i], "properties": [{"id": "coordinates"}, {"id": "website"}, {"id": "wikidata"}]}
     _, _, body = _http(base, {"extend": json.dumps(extend)}, origin)
     extension = json.loads(body)

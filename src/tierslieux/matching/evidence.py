@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .geo import commune_codes, commune_label_key, distance_km
 from .kinds import RELATED, UNRELATED, KindHierarchy
-from .names import compact_key, name_tokens, similarity_of_tokens, website_similarity, words
+from .names import compact_key, keys_similarity, name_tokens, similarity_of_tokens, website_keys, words
 
 
 def _without_town(tokens: list[str], towns: list[list[str]]) -> tuple[str, ...]:
@@ -42,6 +42,7 @@ class Description:
     keys: frozenset[str] = field(init=False, repr=False, compare=False)
     communes: frozenset[str] = field(init=False, repr=False, compare=False)
     commune_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    website_keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names = tuple(dict.fromkeys(n.strip() for n in self.names if n and n.strip()))
@@ -54,6 +55,7 @@ class Description:
         object.__setattr__(self, "communes", frozenset().union(*(commune_codes(c) for c in self.insee)))
         labels = {commune_label_key(c) for c in self.commune_names}
         object.__setattr__(self, "commune_keys", frozenset(k for k in labels if k))
+        object.__setattr__(self, "website_keys", website_keys(self.websites))
 
     @property
     def name(self) -> str:
@@ -121,18 +123,18 @@ def name_score(ours: Description, theirs: Description) -> float:
     return max((similarity_of_tokens(list(a), list(b)) for a in ours.tokens for b in theirs.tokens), default=0.0)
 
 
-def compare(ours: Description, theirs: Description, kinds: KindHierarchy) -> Evidence:
-    """Return the evidence that ``ours`` and ``theirs`` describe the same place."""
+def compare(ours: Description, theirs: Description, kinds: KindHierarchy, name: float | None = None) -> Evidence:
+    """Return the evidence that ``ours`` and ``theirs`` describe the same place (``name``: their name score, if known)."""
     distance = None
     if ours.point and theirs.point:
         distance = distance_km(ours.point, theirs.point)
     commune, how = _commune(ours, theirs)
     return Evidence(
-        name=round(name_score(ours, theirs), 4),
+        name=round(name_score(ours, theirs) if name is None else name, 4),
         distance_km=None if distance is None else round(distance, 3),
         commune=commune,
         commune_how=how,
-        website=website_similarity(ours.websites, theirs.websites),
+        website=keys_similarity(ours.website_keys, theirs.website_keys),
         kinds=kinds.relation(ours.kinds, theirs.kinds),
         dissolved=theirs.closed and not ours.closed,
         closed_here=ours.closed and not theirs.closed,

@@ -11,7 +11,8 @@ A query's candidates are the descriptions sharing a name block with it (words
 that occur in many descriptions, such as a city's name, are left out when a
 rarer one exists), plus, among those in its commune and around its point,
 the few whose compact name is closest by edit distance. Only the candidates
-are compared in full (:func:`~.evidence.compare`).
+whose names are at least :data:`NAME_FLOOR` alike are compared in full
+(:func:`~.evidence.compare`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from .decision import Decision, Scored, Settings, decide, rank, weigh
-from .evidence import Description, compare
+from .evidence import Description, compare, name_score
 from .geo import cell, neighbour_cells
 from .kinds import KindHierarchy
 
@@ -31,6 +32,8 @@ CELL_DEGREES = 0.05
 COMMON_SHARE = 0.02
 #: How many of a commune's (or a cell's) places are kept by the edit-distance pre-selection.
 NEAREST_NAMES = 8
+#: Candidates whose names are less alike than this are not compared further (they could never be proposed usefully).
+NAME_FLOOR = 0.5
 #: Most candidates taken from the name blocks, those sharing most blocks first.
 MAX_NAME_CANDIDATES = 60
 
@@ -98,7 +101,10 @@ class Index:
         for candidate in self.candidates(query):
             if candidate.id in exclude or candidate.id == query.id:
                 continue
-            evidence = compare(query, candidate, self.kinds)
+            name = name_score(query, candidate) if query.names else 0.0
+            if name < NAME_FLOOR and query.names:
+                continue
+            evidence = compare(query, candidate, self.kinds, name)
             scored.append(Scored(candidate, weigh(evidence, settings), evidence))
         return scored
 

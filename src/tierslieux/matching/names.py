@@ -156,15 +156,23 @@ def website_host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def website_similarity(ours: list[str] | tuple[str, ...], theirs: list[str] | set[str]) -> float | None:
+def website_keys(urls) -> frozenset[str]:
+    """Return the comparable forms (:func:`website_key`) of some websites."""
+    return frozenset(website_key(u) for u in urls if u and u.strip())
+
+
+def website_similarity(ours, theirs) -> float | None:
     """Compare two sets of websites: 1 same site, 0.5 same host, -1 contradiction, None when unknown.
 
     Different hosts are a contradiction (each side names its own official site);
     on a host many places share (Facebook, a blog platform), only the same page
     counts, and different pages are no evidence either way (0).
     """
-    a = {website_key(u) for u in ours if u.strip()}
-    b = {website_key(u) for u in theirs if u.strip()}
+    return keys_similarity(website_keys(ours), website_keys(theirs))
+
+
+def keys_similarity(a: frozenset[str], b: frozenset[str]) -> float | None:
+    """:func:`website_similarity` on websites already in comparable form."""
     if not a or not b:
         return None
     if a & b:

@@ -317,8 +317,9 @@ def suggest_types(prefix: str, catalogue: Catalogue) -> list[dict]:
 
 
 def suggest_properties(prefix: str) -> list[dict]:
-    """Return the properties whose identifier or name starts with ``prefix``."""
-    return [{"id": pid, "name": name} for pid, name in PROPERTIES.items() if _prefix_matches(prefix, [pid, name])]
+    """Return the properties whose identifier, or a word of whose name, starts with ``prefix`` (identifiers first)."""
+    found = [(not pid.startswith(fold(prefix)), pid, name) for pid, name in PROPERTIES.items() if _prefix_matches(prefix, [pid, name])]
+    return [{"id": pid, "name": name} for _, pid, name in sorted(found)]
 
 
 def _prefix() -> str:
