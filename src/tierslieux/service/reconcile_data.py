@@ -245,14 +245,17 @@ def parse_point(text: str) -> tuple[float, float] | None:
 
 def query_description(name: str, conditions: dict[str, list[str]], catalogue: Catalogue) -> Description:
     """Return a reconciliation query (its name and property values by property id) as the matcher compares it."""
+    postcodes = {v.strip() for v in conditions.get("postcode", []) if _POSTCODE.match(v.strip())}
     insee: set[str] = set()
     communes: list[str] = []
-    postcodes: set[str] = set()
     for value in conditions.get("commune", []) + conditions.get("insee", []):
-        (insee.add(value.upper()) if _INSEE.match(value.strip()) and value.strip().upper() not in postcodes else communes.append(value))
-    for value in conditions.get("postcode", []):
-        if _POSTCODE.match(value.strip()):
-            postcodes.add(value.strip())
+        code = value.strip().upper()
+        if code in postcodes:
+            continue  # the postcode, in the commune's column too
+        if _INSEE.match(code):
+            insee.add(code)  # a commune column holding INSEE codes
+        else:
+            communes.append(value)
     point = next((p for p in (parse_point(v) for v in conditions.get("coordinates", [])) if p), None)
     kinds = {k for k in (catalogue.kind_of(v) for v in conditions.get("kind", [])) if k}
     return Description(
