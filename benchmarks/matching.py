@@ -29,12 +29,12 @@ from rdflib import Graph, URIRef
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-from tierslieux.importing.matching import match_existing  # noqa: E402
-from tierslieux.importing.records import Place, existing_places  # noqa: E402
-from tierslieux.matching import Index, load_kind_hierarchy, load_settings  # noqa: E402
-from tierslieux.matching.degrade import degrade  # noqa: E402
-from tierslieux.paths import DATA_DIR, turtle_files  # noqa: E402
-from tierslieux.rdfio import parse_file  # noqa: E402
+from tierslieux.importing.matching import match_existing
+from tierslieux.importing.records import Place, existing_places
+from tierslieux.matching import Index, load_kind_hierarchy, load_settings
+from tierslieux.matching.degrade import degrade
+from tierslieux.paths import DATA_DIR, turtle_files
+from tierslieux.rdfio import parse_file
 
 SYLLABLES = ("ka", "lo", "mi", "ra", "tu", "ne", "vo", "si", "da", "pe", "lu", "fo", "ze", "bi", "co", "ga")
 WORDS = ("Atelier", "Fabrique", "Ruche", "Hangar", "Grange", "Cantine", "Forge", "Maison", "Usine", "Ferme")

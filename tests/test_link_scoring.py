@@ -7,12 +7,31 @@ import pytest
 from tierslieux.linking.candidates import Item, search_words
 from tierslieux.linking.classes import KindClasses
 from tierslieux.linking.config import ConfigError, load_config
-from tierslieux.linking.matches import ACCEPT, NO_MATCH, REVIEW, decide, rank, score_item
+from tierslieux.linking.matches import (
+    ACCEPT,
+    NO_MATCH,
+    REVIEW,
+    decide,
+    rank,
+    score_item,
+)
 from tierslieux.linking.places import Place
+from tierslieux.linking.wikidata import (
+    VERIFIED_KIND_CLASSES,
+    VERIFIED_KIND_PRACTICES,
+    entity,
+    fold_expression,
+    qid,
+)
 from tierslieux.matching import Settings
 from tierslieux.matching.geo import commune_codes, distance_km, parse_wkt_point
-from tierslieux.matching.names import fold, name_key, name_similarity, website_key, website_similarity
-from tierslieux.linking.wikidata import VERIFIED_KIND_CLASSES, VERIFIED_KIND_PRACTICES, entity, fold_expression, qid
+from tierslieux.matching.names import (
+    fold,
+    name_key,
+    name_similarity,
+    website_key,
+    website_similarity,
+)
 
 
 def test_names_ignore_case_accents_punctuation_and_stop_words():

@@ -5,9 +5,24 @@ from __future__ import annotations
 import pytest
 from rdflib import URIRef
 
-from tierslieux.importing.matching import MATCHED_RULE, NO_MATCH, TO_REVIEW, match_existing
+from tierslieux.importing.matching import (
+    MATCHED_RULE,
+    NO_MATCH,
+    TO_REVIEW,
+    match_existing,
+)
 from tierslieux.importing.records import Place
-from tierslieux.matching import MATCH, NO_MATCH as NOTHING, REVIEW, Description, Index, Settings, compare, load_kind_hierarchy, load_settings
+from tierslieux.matching import (
+    MATCH,
+    REVIEW,
+    Description,
+    Index,
+    Settings,
+    compare,
+    load_kind_hierarchy,
+    load_settings,
+)
+from tierslieux.matching import NO_MATCH as NOTHING
 from tierslieux.matching.config import MatchingConfigError
 from tierslieux.matching.geo import commune_label_key
 from tierslieux.matching.kinds import RELATED, SAME, UNRELATED

@@ -20,7 +20,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..matching import MATCH, REVIEW, Description, Index, Settings, load_kind_hierarchy, load_settings
+from ..matching import (
+    MATCH,
+    REVIEW,
+    Description,
+    Index,
+    Settings,
+    load_kind_hierarchy,
+    load_settings,
+)
 from ..namespaces import ID_BASE
 from .issues import ImportFailure
 from .records import Place

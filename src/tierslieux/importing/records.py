@@ -14,9 +14,9 @@ from urllib.parse import unquote
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from ..namespaces import TL, WGS84
 from ..matching.geo import distance_km
 from ..matching.names import compact_key, website_host
+from ..namespaces import TL, WGS84
 from .text import words
 
 PREFIX = "urn:tierslieux:record:"
@@ -47,7 +47,7 @@ def _float(graph: Graph, node: URIRef, predicate: URIRef) -> float | None:
         return None
 
 
-def distance_m(a: "Place", b: "Place") -> float | None:
+def distance_m(a: Place, b: Place) -> float | None:
     """Return the distance in metres between two places (None when one has no position)."""
     if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return None

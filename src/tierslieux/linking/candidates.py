@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ..matching.geo import commune_codes, parse_wkt_point
+from ..matching.names import GENERIC_WORDS, STOP_WORDS, fold
 from .classes import KindClasses
 from .client import SparqlClient
 from .config import ENTITY_SEARCH
-from ..matching.geo import commune_codes, parse_wkt_point
-from ..matching.names import GENERIC_WORDS, STOP_WORDS, fold
 from .places import Place
 from .wikidata import PROLOGUE, fold_expression, qid, string_literal
 

@@ -13,7 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..matching import MATCH, NO_MATCH, REVIEW, Description, Evidence, Settings, compare, weigh
+from ..matching import (
+    MATCH,
+    NO_MATCH,
+    REVIEW,
+    Description,
+    Evidence,
+    Settings,
+    compare,
+    weigh,
+)
 from ..matching import decide as decide_described
 from ..matching import rank as rank_scored
 from ..matching.decision import Scored

@@ -16,7 +16,17 @@ notion of evidence and the decision rule are the same everywhere.
 """
 
 from .config import load_settings
-from .decision import MATCH, NO_MATCH, REVIEW, Decision, Scored, Settings, decide, rank, weigh
+from .decision import (
+    MATCH,
+    NO_MATCH,
+    REVIEW,
+    Decision,
+    Scored,
+    Settings,
+    decide,
+    rank,
+    weigh,
+)
 from .evidence import Description, Evidence, compare
 from .index import Index
 from .kinds import KindHierarchy, load_kind_hierarchy

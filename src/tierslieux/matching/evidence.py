@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from .geo import commune_codes, commune_label_key, distance_km
 from .kinds import RELATED, UNRELATED, KindHierarchy
-from .names import compact_key, keys_similarity, name_tokens, similarity_of_tokens, website_keys, words
+from .names import (
+    compact_key,
+    keys_similarity,
+    name_tokens,
+    similarity_of_tokens,
+    website_keys,
+    words,
+)
 
 
 def _without_town(tokens: list[str], towns: list[list[str]]) -> tuple[str, ...]:

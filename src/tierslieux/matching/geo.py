@@ -82,7 +82,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def cell(point: tuple[float, float], size_deg: float) -> tuple[int, int]:
     """Return the grid cell (of ``size_deg`` degrees) a point falls in: the matcher's geographic block."""
-    return int(math.floor(point[0] / size_deg)), int(math.floor(point[1] / size_deg))
+    return math.floor(point[0] / size_deg), math.floor(point[1] / size_deg)
 
 
 def neighbour_cells(point: tuple[float, float], size_deg: float) -> list[tuple[int, int]]:

@@ -52,7 +52,8 @@ def _name_blocks(description: Description) -> set[str]:
 def _place_blocks(description: Description) -> set[str]:
     blocks = {f"c:{code}" for code in description.communes} | {f"n:{name}" for name in description.commune_keys}
     if description.point:
-        blocks.add("g:%d:%d" % cell(description.point, CELL_DEGREES))
+        row, col = cell(description.point, CELL_DEGREES)
+        blocks.add(f"g:{row}:{col}")
     return blocks
 
 

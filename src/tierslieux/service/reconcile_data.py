@@ -128,8 +128,7 @@ class Catalogue:
     def kind_of(self, text: str) -> str | None:
         """Return the kind a value names (its slug, IRI or a label in any language), or None."""
         text = text.strip()
-        if text.startswith(KIND_BASE):
-            text = text[len(KIND_BASE):]
+        text = text.removeprefix(KIND_BASE)
         if text in self.kind_labels:
             return text
         wanted = fold(text)
