@@ -7,7 +7,8 @@ import pytest
 
 from tierslieux.importing import cleaning, geo_fr
 from tierslieux.importing.issues import CleaningIssue
-from tierslieux.importing.text import name_key, slugify, strip_personal_data
+from tierslieux.importing.text import slugify, strip_personal_data
+from tierslieux.matching.names import compact_key as name_key  # the importer's merge key is the matcher's
 
 
 @pytest.mark.parametrize("raw, expected", [

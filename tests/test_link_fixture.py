@@ -53,14 +53,16 @@ def test_precision_and_recall_on_the_fixture(first_run, links_dir):
     findable = [p for p, item in expected.items() if item]
     precision = right / len(links)
     recall = right / len(findable)
-    assert not wrong, f"wrong automatic links: {wrong}"
-    assert precision == 1.0
-    assert recall >= 0.80, f"automatic recall {recall:.2f} ({right}/{len(findable)})"
-    # With the review queue, a person sees the right item first for every place it was not sure of.
+    # The figures of docs/linking.md (30 places, 23 with an item): precision 1.00 (21/21), recall 0.91 (21/23).
+    assert precision >= 0.97, f"automatic precision {precision:.3f}; wrong links: {wrong}"
+    assert recall >= 0.90, f"automatic recall {recall:.3f} ({right}/{len(findable)})"
+    # The review queue: for the places with an item that were not linked automatically, the right item comes first.
     queue = read_queue(links_dir / "review.csv")
     first_choice = {row["place"]: row["qid"] for row in queue if row["rank"] == "1"}
-    found = right + sum(1 for p in findable if p not in links and first_choice.get(p) == expected[p])
-    assert found / len(findable) == 1.0
+    to_review = [p for p in findable if p not in links]
+    first_right = sum(1 for p in to_review if first_choice.get(p) == expected[p])
+    assert to_review and first_right / len(to_review) >= 0.97, f"right item first for {first_right}/{len(to_review)}"
+    assert not wrong
 
 
 def test_the_traps(first_run, links_dir):
@@ -95,6 +97,18 @@ def test_the_traps(first_run, links_dir):
     assert links[PLACE + "la-fabrique-strasbourg"] == "Q900001012"
     assert links[PLACE + "cowork-in-grenoble-grenoble"] == "Q900001003"
     # Places Wikidata lacks are recorded for `link quickstatements`.
+    # Issue 16: an arrondissement item reached through P131 from the city's code, of a related class (makerspace);
+    # a long label whose longest word the item lacks; a fab lab typed hackerspace; a tiers-lieu typed coworking.
+    assert links[PLACE + "carrefour-numerique2"] == "Q900001030"
+    assert links[PLACE + "easywork-by-mercure-paris-montmartre"] == "Q900001031"
+    assert links[PLACE + "acolab"] == "Q900001034"
+    assert links[PLACE + "la-grange-numerique"] == "Q900001036"
+    # The same reduced name in the same town with another official website: never linked automatically.
+    [romorantin] = queued[PLACE + "atelier-numerique-romorantin"]
+    assert PLACE + "atelier-numerique-romorantin" not in links and "contradiction" in romorantin["evidence"]
+    # A name and a commune's name only: compared by the commune's name, and sent to a person.
+    [copeaux] = queued[PLACE + "les-copeaux-numeriques"]
+    assert copeaux["qid"] == "Q900001035" and "same commune name" in copeaux["evidence"]
     unmatched = {u.place for u in read_unmatched(links_dir / "unmatched.csv")}
     assert unmatched == {PLACE + s for s in ("numerifab-bras-sur-meuse", "arts-codes-pantin", "la-cocotte-bayonne", "la-ruche-barbezieux-saint-hilaire")}
 
@@ -149,7 +163,7 @@ def test_classes_are_resolved_from_french_wikipedia_and_cached_with_the_date(fir
 def test_a_rerun_keeps_the_links_and_a_third_asks_nothing(first_run, places, link_config, links_dir, tmp_path):
     before = (links_dir / "wikidata.ttl").read_text(encoding="utf-8")
     report, client = run(places, link_config, links_dir, tmp_path)
-    assert report.already_linked == 15 and len(report.decisions) == 9
+    assert report.already_linked == 21 and len(report.decisions) == 9
     assert (links_dir / "wikidata.ttl").read_text(encoding="utf-8") == before
     # The same places again: every answer (service description, classes, searches, items) comes from the cache.
     _, client = run(places, link_config, links_dir, tmp_path)
@@ -195,9 +209,9 @@ def test_the_command_line_links_over_http(wikidata_endpoint, links_dir, tmp_path
          "--cache-dir", str(tmp_path / "cache"), "--no-progress"],
     )
     assert result.exit_code == 0, result.output
-    assert "24 places, 0 already linked; 15 linked, 5 to review, 4 with no match (search: label-query" in result.output
+    assert "30 places, 0 already linked; 21 linked, 5 to review, 4 with no match (search: label-query" in result.output
     graph = Graph().parse(links_dir / "wikidata.ttl")
-    assert len(set(graph.subject_objects(TL.wikidataItem))) == 15
+    assert len(set(graph.subject_objects(TL.wikidataItem))) == 21
 
 
 def test_the_command_line_names_an_unknown_place(wikidata_endpoint, links_dir, tmp_path):

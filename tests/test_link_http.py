@@ -19,7 +19,7 @@ pytest_plugins = ("tests.linking.fixtures",)
 
 pytestmark = pytest.mark.slow
 
-# How many items are directly instances of the fixture's fab lab class (three).
+# How many items are directly instances of the fixture's fab lab class (four).
 COUNT = (
     "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?class { <http://www.wikidata.org/entity/Q900000001> } "
     "?item <http://www.wikidata.org/prop/direct/P31> ?class }"
@@ -30,7 +30,7 @@ def test_429_is_honoured_with_its_retry_after(proxy_factory, link_config):
     proxy = proxy_factory(faults=["429"], retry_after="1")
     client = make_client(proxy.endpoint, None, link_config)
     rows = client.select(COUNT)
-    assert rows[0]["n"]["value"] == "3"
+    assert rows[0]["n"]["value"] == "4"
     first, second = proxy.queries
     assert first.answered == "429" and second.answered == "ok"
     assert second.at - first.at >= 1.0, "the retry came before Retry-After had passed"
@@ -65,7 +65,7 @@ def test_a_retry_after_in_days_as_an_http_date_stops_the_run_too(proxy_factory, 
 def test_a_truncated_answer_is_asked_again(proxy_factory, link_config):
     proxy = proxy_factory(faults=["truncated"])
     client = make_client(proxy.endpoint, None, link_config)
-    assert client.select(COUNT)[0]["n"]["value"] == "3"
+    assert client.select(COUNT)[0]["n"]["value"] == "4"
     assert [q.answered for q in proxy.queries] == ["truncated", "ok"]
 
 
@@ -127,7 +127,7 @@ def test_an_interrupted_run_resumes_without_asking_again(proxy_factory, link_con
     asked_before = len(proxy.queries)
     resumed = make_client(proxy.endpoint, cache, link_config)
     report = link_places(places, config=link_config, client=resumed, links_dir=links_dir, progress=False)
-    assert report.count("accept") == 15
+    assert report.count("accept") == 21
     # The service description and the five searches answered before the failure come from the cache; the
     # sixth answered query, the classes' resolution, is not even looked up: classes.json holds it, dated.
     assert resumed.stats.cache_hits == 6

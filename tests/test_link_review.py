@@ -25,7 +25,7 @@ PLACE = "https://w3id.org/tiers-lieux/id/place/"
 
 @pytest.fixture
 def queued(places, link_config, links_dir, tmp_path):
-    """A links folder after one run: 15 links, a review queue of 5 places, 4 unmatched."""
+    """A links folder after one run: 21 links, a review queue of 5 places, 4 unmatched."""
     client = make_client(link_config.endpoint, tmp_path / "cache", link_config)
     link_places(places, config=link_config, client=client, links_dir=links_dir, today=date(2026, 1, 31), progress=False)
     return links_dir / "review.csv"
@@ -46,7 +46,7 @@ def test_accept_reject_and_another_item(queued, links_dir, wikidata_endpoint):
     decide(
         queued,
         {
-            ("la-cordee-lyon", "Q900001004"): ("accept", "Camille"),
+            ("les-copeaux-numeriques", "Q900001035"): ("accept", "Camille"),
             ("la-coloc-lyon", "Q900001021"): ("reject", "Camille"),
             ("anticafe-paris-452", "Q900001009"): ("Q900001010", "Dominique"),
         },
@@ -54,16 +54,16 @@ def test_accept_reject_and_another_item(queued, links_dir, wikidata_endpoint):
     outcome = apply_review(queued, links_dir, today=date(2026, 2, 2))
     assert (outcome.confirmed, outcome.chosen, outcome.rejected, outcome.unmatched) == (1, 1, 2, 1)
     links = {k.place: k for k in read_links(links_dir / "wikidata.ttl")}
-    cordee = links[PLACE + "la-cordee-lyon"]
-    assert (cordee.qid, cordee.how, cordee.reviewer, cordee.created) == ("Q900001004", CONFIRMED, "Camille", date(2026, 2, 2))
-    assert cordee.score is not None and cordee.confirmed_by_a_person
+    copeaux = links[PLACE + "les-copeaux-numeriques"]
+    assert (copeaux.qid, copeaux.how, copeaux.reviewer, copeaux.created) == ("Q900001035", CONFIRMED, "Camille", date(2026, 2, 2))
+    assert copeaux.score is not None and copeaux.confirmed_by_a_person
     anticafe = links[PLACE + "anticafe-paris-452"]
     assert (anticafe.qid, anticafe.how, anticafe.score) == ("Q900001010", CHOSEN, None)
     rejected = {(r.place, r.qid) for r in read_rejections(links_dir / "rejected.csv")}
     assert rejected == {(PLACE + "la-coloc-lyon", "Q900001021"), (PLACE + "anticafe-paris-452", "Q900001009")}
     # Decided places leave the queue; the others stay, undecided.
     left = read_queue(queued)
-    assert {r["place"][len(PLACE) :] for r in left} == {"la-cordee-lyon-490", "arret-minute-libourne"}
+    assert {r["place"][len(PLACE) :] for r in left} == {"atelier-numerique-romorantin", "arret-minute-libourne"}
     assert all(r["decision"] == "" for r in left)
     # A place whose every candidate was rejected is a candidate for a new Wikidata item.
     assert PLACE + "la-coloc-lyon" in {u.place for u in read_unmatched(links_dir / "unmatched.csv")}
@@ -95,11 +95,11 @@ def test_two_items_for_one_place_is_a_conflict(queued, links_dir):
     decide(
         queued,
         {
-            ("la-cordee-lyon-490", "Q900001004"): ("accept", ""),
-            ("la-cordee-lyon-490", "Q900001005"): ("accept", ""),
+            ("anticafe-paris-452", "Q900001008"): ("accept", ""),
+            ("anticafe-paris-452", "Q900001009"): ("accept", ""),
         },
     )
-    with pytest.raises(ReviewError, match=r"review\.csv:\d+, .*review\.csv:\d+: .*la-cordee-lyon-490 is given several items \(Q900001004, Q900001005\); keep one"):
+    with pytest.raises(ReviewError, match=r"review\.csv:\d+, .*review\.csv:\d+: .*anticafe-paris-452 is given several items \(Q900001008, Q900001009\); keep one"):
         apply_review(queued, links_dir)
 
 

@@ -137,7 +137,9 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     places = record_places(raw, order)
     groups, merges = merge_records(places, read_same_place_table(mapping.relative("same-place")))
     matches = match_existing(groups, existing_places(existing), read_overrides(mapping.relative("match-overrides")),
-                             str(input_path))
+                             str(input_path), progress=lambda places: tqdm(
+                                 places, desc="matching existing places", unit="place", disable=not show,
+                                 file=sys.stderr, leave=False))
     matched = {id(m.group): m.existing for m in matches if m.group is not None}
     taken = {str(s).rsplit("/", 1)[-1] for s in existing.subjects() if str(s).startswith(str(resource_iri("place", "")))}
     finals = assign_iris(groups, matched, taken, mapping.name)

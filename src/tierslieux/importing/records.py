@@ -8,15 +8,16 @@ metropolis). This module reads what the importer needs to merge, match and name 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from ..matching.geo import distance_km
+from ..matching.names import compact_key, website_host
 from ..namespaces import TL, WGS84
-from .text import name_key, words
+from .text import words
 
 PREFIX = "urn:tierslieux:record:"
 
@@ -46,22 +47,16 @@ def _float(graph: Graph, node: URIRef, predicate: URIRef) -> float | None:
         return None
 
 
-def distance_m(a: "Place", b: "Place") -> float | None:
+def distance_m(a: Place, b: Place) -> float | None:
     """Return the distance in metres between two places (None when one has no position)."""
     if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return None
-    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
-    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * 6371000 * math.asin(math.sqrt(h))
+    return 1000.0 * distance_km((a.lat, a.lon), (b.lat, b.lon))
 
 
 def website_domain(url: str | None) -> str | None:
     """Return a website's host without ``www.`` (``http://www.la-cordee.net/x`` → ``la-cordee.net``)."""
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host or None
+    return (website_host(url) or None) if url else None
 
 
 @dataclass
@@ -86,14 +81,14 @@ class Place:
 
     @property
     def key(self) -> str:
-        """The name key, the commune's name at its end dropped (see :func:`~.text.name_key`)."""
-        return name_key(self.name, self.commune_name)
+        """The name key, the commune's name at its end dropped (see :func:`tierslieux.matching.names.compact_key`)."""
+        return compact_key(self.name, self.commune_name)
 
     @property
     def keys(self) -> set[str]:
         """The name keys of every name the place bears, with and without the commune's name at the end."""
         names = self.names or [self.name]
-        return {name_key(n, self.commune_name) for n in names} | {name_key(n) for n in names}
+        return {compact_key(n, self.commune_name) for n in names} | {compact_key(n) for n in names}
 
     @property
     def where(self) -> str:

@@ -1,4 +1,4 @@
-"""Text helpers of the importers: slugs, comparison keys for names, repair of mis-decoded text and personal data."""
+"""Text helpers of the importers: slugs, repair of mis-decoded text and personal data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_LEADING_ARTICLE = re.compile(r"^(?:le|la|les|l|the)\s+")
 _SPACES = re.compile(r"\s+")
 
 #: An e-mail address anywhere in a value (``name@domain.tld``); "Le C@pitole" is not one.
@@ -32,21 +31,6 @@ def slugify(text: str) -> str:
 def words(text: str) -> str:
     """Return ``text`` folded to ASCII lower case with every run of other characters made one space."""
     return _NON_ALNUM.sub(" ", ascii_fold(text)).strip()
-
-
-def name_key(name: str, commune: str | None = None) -> str:
-    """Return the key two names of the same place share.
-
-    Accents, case, punctuation and spaces are ignored, a leading article is dropped, and so is
-    the commune's name at the end (``La Cordée à Morez`` in Morez → ``cordee``;
-    ``Le Centsept`` and ``Le Cent Sept`` → ``centsept``).
-    """
-    folded = _LEADING_ARTICLE.sub("", words(name))
-    if commune:
-        town = words(commune)
-        if town and folded.endswith(town) and folded != town:
-            folded = re.sub(r"(?:\s+(?:a|au|aux|de|du|en|sur))?\s+$", "", folded[: -len(town)].rstrip() + " ").strip()
-    return folded.replace(" ", "")
 
 
 def repair_mojibake(text: str) -> str:

@@ -4,7 +4,7 @@ publish the links with their provenance, and tell Wikidata about the places it l
 See docs/linking.md. Modules: :mod:`.config` (settings), :mod:`.places` (our places),
 :mod:`.client` (polite SPARQL client), :mod:`.capability` (which search),
 :mod:`.classes` (kind → Wikidata class), :mod:`.candidates` (search and details),
-:mod:`.scoring` (score and decide), :mod:`.linkstore` (files of data/links/),
+:mod:`.matches` (score and decide, through :mod:`tierslieux.matching`), :mod:`.linkstore` (files of data/links/),
 :mod:`.review` (the review queue), :mod:`.pipeline` (a whole run) and
 :mod:`.quickstatements` (new items).
 """

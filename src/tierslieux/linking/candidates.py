@@ -5,9 +5,13 @@ Two searches, chosen by :mod:`.capability`:
 * **entity-search** — Wikidata's own label search (``wikibase:mwapi``, EntitySearch),
   one search string per name variant, bound through ``VALUES``;
 * **label-query** — portable SPARQL: items of our classes (``P31/P279*``) whose
-  label or alias, folded like our names, contains the place's most distinctive
-  word; and items located in the place's commune (``P131`` to an item with the
-  INSEE code ``P374``) with such a label, whatever their class.
+  label or alias, folded like our names, contains one of the distinctive words
+  of any of the place's labels (:func:`search_words`: up to three per label, the
+  commune's own name left out); and items located in the place's commune
+  (``P131`` followed transitively to an item with the INSEE code ``P374``; a
+  city's code stands for its arrondissements and the reverse) or, for a place
+  with only a commune name, in a commune of that name, with such a label,
+  whatever their class.
 
 Every request is a POST carrying one batch of places or items in ``VALUES``.
 """
@@ -17,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ..matching.geo import commune_codes, parse_wkt_point
+from ..matching.names import GENERIC_WORDS, STOP_WORDS, fold
 from .classes import KindClasses
 from .client import SparqlClient
 from .config import ENTITY_SEARCH
-from .normalize import fold, parse_wkt_point, search_needle
 from .places import Place
 from .wikidata import PROLOGUE, fold_expression, qid, string_literal
 
@@ -39,6 +44,7 @@ class Item:
     coordinates: list[tuple[float, float]] = field(default_factory=list)
     websites: set[str] = field(default_factory=set)
     insee_codes: set[str] = field(default_factory=set)
+    commune_labels: set[str] = field(default_factory=set)  # French labels of the entities it is located in (P131*)
     dissolved: bool = False
     classes: set[str] = field(default_factory=set)  # the target classes it is an instance of (through P279*)
     practices: set[str] = field(default_factory=set)  # the target practices it has as use (P366)
@@ -70,6 +76,28 @@ def name_variants(place: Place) -> list[str]:
         elif label.lower().startswith(("l'", "l’")):
             variants.append(label.strip()[2:])
     return list(dict.fromkeys(v for v in variants if v))
+
+
+#: Words per label a label query searches for, and in all.
+WORDS_PER_LABEL, MOST_WORDS = 3, 6
+
+
+def search_words(place: Place) -> list[str]:
+    """Return the folded words a label query looks for: the most distinctive of every label, longest first.
+
+    Articles, prepositions and generic words (``espace``, ``coworking``…) are left
+    out unless a label has nothing else, and so are the words of the commune's
+    name, which would find every item of the town.
+    """
+    town = set(fold(place.commune or "").split())
+    found: list[str] = []
+    for label in place.labels:
+        every = fold(label).split()
+        meaningful = [w for w in every if w not in STOP_WORDS and len(w) > 1]
+        distinctive = [w for w in meaningful if w not in GENERIC_WORDS and w not in town]
+        chosen = distinctive or [w for w in meaningful if w not in town] or meaningful or every
+        found.extend(sorted(set(chosen), key=lambda w: (-len(w), w))[:WORDS_PER_LABEL])
+    return list(dict.fromkeys(found))[:MOST_WORDS]
 
 
 def _entity_search_query(rows: list[tuple[str, str]]) -> str:
@@ -116,9 +144,24 @@ def _commune_label_query(rows: list[tuple[str, str, str]]) -> str:
         + f"""SELECT DISTINCT ?key ?item WHERE {{
   VALUES (?key ?needle ?insee) {{ {values} }}
   ?commune wdt:P374 ?insee .
-  ?item wdt:P131 ?commune .
+  ?item wdt:P131+ ?commune .
   ?item rdfs:label|skos:altLabel ?label .
   FILTER(CONTAINS({fold_expression("label")}, ?needle))
+}}"""
+    )
+
+
+def _commune_name_query(rows: list[tuple[str, str, str]]) -> str:
+    values = " ".join(f"({string_literal(k)} {string_literal(n)} {string_literal(c)})" for k, n, c in rows)
+    return (
+        PROLOGUE
+        + f"""SELECT DISTINCT ?key ?item WHERE {{
+  VALUES (?key ?needle ?town) {{ {values} }}
+  ?item rdfs:label|skos:altLabel ?label .
+  FILTER(CONTAINS({fold_expression("label")}, ?needle))
+  ?item wdt:P131+ ?commune .
+  ?commune wdt:P374 ?code ; rdfs:label ?townLabel .
+  FILTER(LANG(?townLabel) = "fr" && REPLACE({fold_expression("townLabel")}, "^ +| +$", "") = ?town)
 }}"""
     )
 
@@ -146,50 +189,39 @@ def search_candidates(
             rows = [(str(i), v) for i, p in enumerate(batch) for v in name_variants(p)]
             _collect(client, _entity_search_query(rows), keys, found)
         else:
-            needles = [(str(i), search_needle(p.name)) for i, p in enumerate(batch)]
-            needles = [(k, n) for k, n in needles if n]
+            needles = [(str(i), word) for i, p in enumerate(batch) for word in search_words(p)]
             class_query = _class_label_query(needles, kind_classes) if needles else None
             if class_query:
                 _collect(client, class_query, keys, found)
             in_communes = [(k, n, code) for (k, n) in needles for code in communes_of(batch[int(k)])]
             if in_communes:
                 _collect(client, _commune_label_query(in_communes), keys, found)
+            by_name = [(k, n, fold(batch[int(k)].commune or "")) for (k, n) in needles
+                       if not batch[int(k)].insee and batch[int(k)].commune]
+            if by_name:
+                _collect(client, _commune_name_query(by_name), keys, found)
         progress(len(batch))
     return found
 
 
 def communes_of(place: Place) -> list[str]:
-    """Return the INSEE codes an item of the place's commune may carry (a city's too, for an arrondissement)."""
-    if not place.insee:
-        return []
-    return sorted(insee_equivalents(place.insee))
-
-
-#: Cities divided into municipal arrondissements: arrondissement codes → the city's code.
-_ARRONDISSEMENTS = (("751", range(101, 121), "75056"), ("693", range(381, 390), "69123"), ("132", range(201, 217), "13055"))
-
-
-def insee_equivalents(code: str) -> set[str]:
-    """Return ``{code}``, plus the city's code when ``code`` is one of Paris', Lyon's or Marseille's arrondissements."""
-    codes = {code}
-    for prefix, numbers, city in _ARRONDISSEMENTS:
-        if code[:3] == prefix[:3] and code.isdigit() and int(code[2:]) in numbers:
-            codes.add(city)
-    return codes
+    """Return the INSEE codes an item of the place's commune may carry (its city's, or its arrondissements')."""
+    return sorted(commune_codes(place.insee))
 
 
 def _details_query(qids: list[str]) -> str:
     languages = ", ".join(f'"{lang}"' for lang in LABEL_LANGUAGES)
     return (
         PROLOGUE
-        + f"""SELECT ?item ?label ?labelKind ?description ?coordinates ?website ?insee ?dissolved WHERE {{
+        + f"""SELECT ?item ?label ?labelKind ?description ?coordinates ?website ?insee ?adminLabel ?dissolved WHERE {{
   VALUES ?item {{ {_values(qids)} }}
   {{ ?item rdfs:label ?label . BIND(IF(LANG(?label) = "fr", "fr", "other") AS ?labelKind) FILTER(LANG(?label) IN ({languages})) }}
   UNION {{ ?item skos:altLabel ?label . BIND("alias" AS ?labelKind) FILTER(LANG(?label) IN ({languages})) }}
   UNION {{ ?item schema:description ?description . FILTER(LANG(?description) = "fr") }}
   UNION {{ ?item wdt:P625 ?coordinates . }}
   UNION {{ ?item wdt:P856 ?website . }}
-  UNION {{ ?item wdt:P131/wdt:P131* ?admin . ?admin wdt:P374 ?insee . }}
+  UNION {{ ?item wdt:P131/wdt:P131* ?admin . ?admin wdt:P374 ?insee .
+           OPTIONAL {{ ?admin rdfs:label ?adminLabel . FILTER(LANG(?adminLabel) = "fr") }} }}
   UNION {{ ?item wdt:P576 ?dissolved . }}
 }}"""
     )
@@ -244,6 +276,8 @@ def fetch_items(
                 item.websites.add(row["website"]["value"])
             if "insee" in row:
                 item.insee_codes.add(row["insee"]["value"])
+            if "adminLabel" in row:
+                item.commune_labels.add(row["adminLabel"]["value"])
             if "dissolved" in row:
                 item.dissolved = True
         membership = _membership_query(batch, kind_classes)

@@ -39,14 +39,13 @@ class KindClasses:
     any_kind: frozenset[str] = frozenset()
     unresolved: tuple[str, ...] = ()  # article titles that name no item on the endpoint
 
-    def targets(self, kinds: tuple[str, ...] | list[str]) -> tuple[frozenset[str], frozenset[str]]:
-        """Return (classes, practices) an item must belong to, or have as use, to fit a place of ``kinds``."""
-        classes = set(self.any_kind)
-        practices: set[str] = set()
-        for kind in kinds:
-            classes |= self.classes.get(kind, frozenset())
-            practices |= self.practices.get(kind, frozenset())
-        return frozenset(classes), frozenset(practices)
+    def kinds_of(self, classes: set[str] | frozenset[str], practices: set[str] | frozenset[str]) -> set[str]:
+        """Return the kinds whose classes (or practices) an item has; ``tiers-lieu`` for the any-kind classes."""
+        kinds = {k for k, targets in self.classes.items() if targets & classes}
+        kinds |= {k for k, targets in self.practices.items() if targets & practices}
+        if self.any_kind & classes:
+            kinds.add("tiers-lieu")
+        return kinds
 
     @property
     def all_classes(self) -> frozenset[str]:

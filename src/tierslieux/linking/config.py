@@ -6,6 +6,9 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..matching.config import CONFIG_PATH as MATCHING_CONFIG_PATH
+from ..matching.config import MatchingConfigError, load_settings
+from ..matching.decision import Settings
 from ..paths import DATA_DIR
 
 LINKS_DIR = DATA_DIR / "links"
@@ -23,23 +26,6 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class Scoring:
-    """Weights and thresholds of the scorer (see docs/linking.md)."""
-
-    name: float = 0.40
-    distance: float = 0.25
-    commune: float = 0.15
-    website: float = 0.20
-    half_distance_km: float = 0.5
-    wrong_class_factor: float = 0.7
-    dissolved_penalty: float = 0.25
-    accept: float = 0.75
-    margin: float = 0.15
-    review: float = 0.45
-    review_candidates: int = 3
-
-
-@dataclass(frozen=True)
 class LinkConfig:
     """Everything ``tierslieux link`` needs to know besides the data."""
 
@@ -53,7 +39,7 @@ class LinkConfig:
     cache_max_age_days: float = 30.0
     class_articles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     any_kind_articles: tuple[str, ...] = ()
-    scoring: Scoring = field(default_factory=Scoring)
+    scoring: Settings = field(default_factory=Settings)  # the matcher's [link] settings (data/matching.toml)
 
     def with_endpoint(self, endpoint: str | None) -> LinkConfig:
         """Return a copy that queries ``endpoint`` (unchanged when None)."""
@@ -78,8 +64,11 @@ def _strings(value, path: Path, where: str, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def load_config(path: Path = CONFIG_PATH) -> LinkConfig:
-    """Read the linker's configuration from ``path``; raises :class:`ConfigError` naming the file and key."""
+def load_config(path: Path = CONFIG_PATH, matching_path: Path = MATCHING_CONFIG_PATH) -> LinkConfig:
+    """Read the linker's configuration from ``path`` (its scoring from ``[link]`` of ``matching_path``).
+
+    Raises :class:`ConfigError` naming the file and key.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -89,17 +78,12 @@ def load_config(path: Path = CONFIG_PATH) -> LinkConfig:
         raise ConfigError(f"{path}: {error}") from None
     endpoint = data.get("endpoint", {})
     classes = data.get("classes", {})
-    scoring_table = data.get("scoring", {})
-    defaults = Scoring()
-    scoring = Scoring(
-        **{
-            name: _get(scoring_table, name, type(getattr(defaults, name)), path, "scoring", getattr(defaults, name))
-            for name in defaults.__dataclass_fields__
-        }
-    )
-    weights = scoring.name + scoring.distance + scoring.commune + scoring.website
-    if abs(weights - 1.0) > 1e-6:
-        raise ConfigError(f"{path}: [scoring] name + distance + commune + website must add up to 1, not {weights:g}")
+    if "scoring" in data:
+        raise ConfigError(f"{path}: [scoring] moved to the matcher's configuration, [link] of {matching_path}")
+    try:
+        scoring = load_settings("link", matching_path)
+    except MatchingConfigError as error:
+        raise ConfigError(str(error)) from None
     articles = classes.get("articles", {})
     if not isinstance(articles, dict):
         raise ConfigError(f"{path}: [classes.articles] must be a table of kind = [titles]")

@@ -31,9 +31,9 @@ from .linkstore import (
     write_links,
     write_unmatched,
 )
+from .matches import ACCEPT, NO_MATCH, REVIEW, Decision, decide, rank
 from .places import Place
 from .review import queue_rows, read_queue, write_queue
-from .scoring import ACCEPT, NO_MATCH, REVIEW, Decision, decide, rank
 
 
 class LinkingError(RuntimeError):

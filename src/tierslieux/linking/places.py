@@ -9,10 +9,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SDO, SKOS
 
+from ..matching.geo import parse_wkt_point
 from ..namespaces import GEO, ID_BASE, LIFE_CYCLE, PLACE_KIND, TL, WGS84
 from ..paths import DATA_DIR, turtle_files
 from ..rdfio import parse_file
-from .normalize import parse_wkt_point
 
 #: The folders of data/ the linker reads places from.
 PLACE_FOLDERS = ("census", "curated")

@@ -34,7 +34,7 @@ from .linkstore import (
     write_rejections,
     write_unmatched,
 )
-from .scoring import Decision
+from .matches import Decision
 from .wikidata import QID
 
 REVIEW_HEADER = (

@@ -69,7 +69,7 @@ def entity(qid_: str) -> str:
 
 
 def fold_expression(variable: str) -> str:
-    """Return a SPARQL expression that folds ``?variable`` like :func:`.normalize.fold` (case, accents, punctuation)."""
+    """Return a SPARQL expression that folds ``?variable`` like :func:`tierslieux.matching.names.fold` (case, accents, punctuation)."""
     expression = f"LCASE(STR(?{variable}))"
     for pattern, replacement in _FOLDS:
         expression = f'REPLACE({expression}, "{pattern}", "{replacement}")'

@@ -131,4 +131,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .events import bp as events  # /events, /events.ics
 
     app.register_blueprint(events)
+    from . import reconcile  # the W3C reconciliation service for OpenRefine (/reconcile)
+
+    app.register_blueprint(reconcile.bp)
     return app
