@@ -1,6 +1,7 @@
 """gunicorn configuration for the SPARQL service in production: ``gunicorn -c server/gunicorn.conf.py``.
 
-Reads TIERSLIEUX_HOST, TIERSLIEUX_PORT, TIERSLIEUX_WORKERS, TIERSLIEUX_THREADS and
+Reads TIERSLIEUX_HOST, TIERSLIEUX_PORT, TIERSLIEUX_WORKERS, TIERSLIEUX_QUERY_PROCESSES (the
+requests a worker handles at once, which the application reads too: a query process each) and
 TIERSLIEUX_QUERY_TIMEOUT_SECONDS from the environment; the settings themselves
 are the ones ``tierslieux serve`` uses (tierslieux.service.gunicorn_settings).
 """
@@ -22,6 +23,6 @@ globals().update(
         port=int(os.environ.get("TIERSLIEUX_PORT", "8000")),
         workers=int(os.environ.get("TIERSLIEUX_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8)))),
         query_timeout=float(os.environ.get("TIERSLIEUX_QUERY_TIMEOUT_SECONDS", "30")),
-        threads=int(os.environ.get("TIERSLIEUX_THREADS", str(DEFAULT_THREADS))),
+        threads=int(os.environ.get("TIERSLIEUX_QUERY_PROCESSES") or DEFAULT_THREADS),
     )
 )

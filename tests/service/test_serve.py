@@ -133,3 +133,18 @@ def test_layout_matches_the_build_contract(built):
     from tierslieux.service.stores import StoreRegistry
 
     assert StoreRegistry(built.root).store_dir == BuildLayout(built.root).store_dir
+
+
+@pytest.mark.slow
+def test_threads_and_query_processes_are_one_setting(built, tmp_path):
+    """``--threads N``: each worker handles N requests at once and starts N query processes, one for each."""
+    from .test_limits_hold import descendants, is_query_process
+
+    port = free_port()
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "1", "--threads", "2", "--build-dir", str(built.root)]
+    server = start_server(command, port, tmp_path / "serve.log", env={"TIERSLIEUX_UPDATE_TOKEN": "", "TIERSLIEUX_QUERY_PROCESSES": "5"})
+    try:
+        assert "1 worker(s) of 2 thread(s)" in server.log()
+        assert len([pid for pid in descendants(server.process.pid) if is_query_process(pid)]) == 2
+    finally:
+        stop_server(server.process)

@@ -65,7 +65,11 @@ def check_remote_store(store_url: str, union: str) -> int:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each opens the store read-only).")
 @click.option(
-    "--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64), help="Requests each worker handles at once (a query process each)."
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 64),
+    help=f"Requests each worker handles at once, each in a query process of its own: one setting, the service's "
+    f"QUERY_PROCESSES (default: $TIERSLIEUX_QUERY_PROCESSES, else {DEFAULT_THREADS}).",
 )
 @build_dir_option
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0.1), default=None, help="Query time limit in seconds (default 30).")
@@ -88,7 +92,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int,
+    threads: int | None,
     build_dir: Path | None,
     query_timeout: float | None,
     store_url: str | None,
@@ -127,6 +131,8 @@ def serve(
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(EXIT_NO_STORE) from None
 
+    threads = threads or int(os.environ.get("TIERSLIEUX_QUERY_PROCESSES") or DEFAULT_THREADS)
+    config["QUERY_PROCESSES"] = threads  # a query process for each request a worker handles at once
     if query_timeout is not None:
         config["QUERY_TIMEOUT_SECONDS"] = query_timeout
     timeout = query_timeout if query_timeout is not None else float(os.environ.get("TIERSLIEUX_QUERY_TIMEOUT_SECONDS") or DEFAULTS["QUERY_TIMEOUT_SECONDS"])
