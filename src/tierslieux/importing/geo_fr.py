@@ -135,7 +135,7 @@ def commune_name(code: str | None, fallback: str | None, postcode_: str | None, 
                  name: str | None, fallback_name: str | None, initial_name: str | None = None) -> str | None:
     """Return the name of the commune :func:`choose_commune` picks: ``name`` for the declared code,
     ``fallback_name`` for the fallback, ``initial_name`` when that one is blank."""
-    _, which = choose_commune(code, fallback, postcode_, department)
+    _, which = choose_commune(code, fallback, postcode_, department, name)
     chosen = (name, fallback_name)[which]
     for candidate in (chosen, initial_name):
         if not blank(candidate):
