@@ -115,6 +115,10 @@ def test_a_record_without_insee_code_gets_its_commune_from_postcode_and_name(tmp
     assert result.imported == 5
     gueret = URIRef("https://w3id.org/tiers-lieux/id/place/espace-public-numerique-de-gueret")
     assert result.graph.value(gueret, TL.locality) == resource_iri("commune", "23096")
+    from rdflib import Literal
+    from rdflib.namespace import RDFS
+
+    assert (resource_iri("commune", "23096"), RDFS.label, Literal("Guéret", lang="fr")) in result.graph  # byName: named too
     # a name that fits none of the communes sharing postcode 22300: kept without a commune, with a Warning saying why
     lannion = [i.message for i in result.log.of(WARNING) if i.row == "line 6"]
     assert any("name 'Nulle-Part'" in m and "postcode shared by" in m for m in lannion), lannion
