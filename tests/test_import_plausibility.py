@@ -68,25 +68,28 @@ def test_swapped_coordinates_decimal_commas_and_personal_data_are_reported_by_li
     path = edited(tmp_path, {
         "mn-0001": {"latitude": "3.049036", "longitude": "50.619923"},  # swapped
         "mn-0002": {"latitude": "50,629624"},  # a decimal comma
-        "mn-0003": {"nom": "EPN de Guéret, tél. 05 55 00 00 00"},  # a phone number in a required field
+        "mn-0003": {"nom": "EPN de Guéret, tél. 05 55 00 00 00"},  # a phone number in a required field: removed
         "mn-0005": {"presentation_resume": "Contact : jeanne@lannion.example"},  # an e-mail in free text
     })
     result = run_import(MAPPINGS_DIR / "mediation-num.yarrrml.yml", path, data_dir=DATA_DIR)
-    assert (result.read, result.imported, result.rejected) == (5, 3, 2)
+    assert (result.read, result.imported, result.rejected) == (5, 4, 1)
     assert result.read == result.imported + result.merged + result.rejected
     by = {(i.severity, i.row, i.fields): i.message for i in result.log.issues}
     assert "look swapped" in by[(REJECTED, "line 2", "latitude, longitude")]
     assert by[(WARNING, "line 3", "latitude")].startswith("latitude '50,629624' is written with a decimal comma; read as 50.629624")
-    assert by[(REJECTED, "line 4", "nom")] == "holds a phone number (personal data, never imported)"
-    assert by[(WARNING, "line 6", "presentation_resume")] == "holds an e-mail address (personal data, never imported); left out"
-    assert "jeanne@lannion.example" not in result.graph.serialize(format="nt")
+    assert by[(WARNING, "line 4", "nom")] == "holds a phone number (personal data, never imported); removed from the value"
+    assert by[(WARNING, "line 6", "presentation_resume")] == (
+        "holds an e-mail address (personal data, never imported); removed from the value")
+    text = result.graph.serialize(format="nt")
+    assert "jeanne@lannion.example" not in text and "05 55 00 00 00" not in text
+    assert '"EPN de Guéret, tél."@fr' in text  # the rest of the name is kept
 
 
 def test_a_personal_identifier_rejects_the_record(tmp_path):
     path = edited(tmp_path, {"mn-0004": {"id": "jeanne@example.org"}})
     result = run_import(MAPPINGS_DIR / "mediation-num.yarrrml.yml", path, data_dir=DATA_DIR)
     assert [(i.row, i.fields, i.message) for i in result.log.of(REJECTED)] == [
-        ("line 5", "id", "holds an e-mail address (personal data, never imported)")]
+        ("line 5", "id", "holds an e-mail address (personal data, never imported): the identifier cannot be kept")]
 
 
 def test_a_country_filter_keeps_the_places_in_france(tmp_path):
@@ -100,3 +103,22 @@ def test_a_country_filter_keeps_the_places_in_france(tmp_path):
     result = run_import(mapping, data, data_dir=DATA_DIR)
     assert (result.read, result.imported, result.rejected) == (3, 1, 2)
     assert any(i.record == "Tetalab" and "outside France" in i.message for i in result.log.of(REJECTED))
+
+
+def test_a_record_without_insee_code_gets_its_commune_from_postcode_and_name(tmp_path):
+    from rdflib import URIRef
+
+    from tierslieux.namespaces import TL, resource_iri
+
+    path = edited(tmp_path, {"mn-0003": {"code_insee": ""}, "mn-0005": {"code_insee": "", "commune": "Nulle-Part"}})
+    result = run_import(MAPPINGS_DIR / "mediation-num.yarrrml.yml", path, data_dir=DATA_DIR)
+    assert result.imported == 5
+    gueret = URIRef("https://w3id.org/tiers-lieux/id/place/espace-public-numerique-de-gueret")
+    assert result.graph.value(gueret, TL.locality) == resource_iri("commune", "23096")
+    from rdflib import Literal
+    from rdflib.namespace import RDFS
+
+    assert (resource_iri("commune", "23096"), RDFS.label, Literal("Guéret", lang="fr")) in result.graph  # byName: named too
+    # a name that fits none of the communes sharing postcode 22300: kept without a commune, with a Warning saying why
+    lannion = [i.message for i in result.log.of(WARNING) if i.row == "line 6"]
+    assert any("name 'Nulle-Part'" in m and "postcode shared by" in m for m in lannion), lannion

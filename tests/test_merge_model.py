@@ -146,3 +146,22 @@ def test_an_override_file_with_an_unknown_group_is_refused_with_its_line(tmp_pat
     path.write_text("place,group,graph,reason\nx,colour,census/a,why\n", encoding="utf-8")
     with pytest.raises(OverrideError, match=rf"{path}:2: unknown group 'colour'"):
         read_overrides(path)
+
+
+@pytest.mark.slow
+def test_the_fast_engine_validates_the_same_resolved_view(three_sources, tmp_path):
+    result = build_release(tmp_path / "out", ontology_dir=three_sources / "ontology", shapes_dir=three_sources / "shapes",
+                           data_dir=three_sources / "data", engine="fast")
+    assert result.outcome.conforms and layout_resolution(tmp_path / "out")["disputed"] == 2
+    contradicting = write(tmp_path / "repo2", {"data/census/cget.ttl": CENSUS.replace("wgs84:lat 50.619923", "wgs84:lat 50.619923, 45.2"),
+                                               "data/networks/x.ttl": IMPORT})
+    with pytest.raises(BuildRefused) as refused:
+        build_release(tmp_path / "out2", ontology_dir=contradicting / "ontology", shapes_dir=contradicting / "shapes",
+                      data_dir=contradicting / "data", engine="fast")
+    # the census, chosen, brings its two latitudes into the resolved view; the per-source check names the graph
+    assert sorted(r.message("en") for r in refused.value.outcome.results) == [
+        "Invalid latitude: one wgs84:lat.", f"Invalid latitude: one wgs84:lat. (source graph <{GRAPH}census/cget> states 2 values)"]
+
+
+def layout_resolution(root: Path) -> dict:
+    return BuildLayout(root).manifest()["resolution"]

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import RDF
 
 from tierslieux.importing.cleaning import collecting_notes, stop_collecting

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -252,7 +253,8 @@ def build_release(
             dataset.extend(resolution.resolved_quads())
             graphs = graph_sizes(dataset)
             triples = sum(graphs.values())
-            dumps = phases.timed("dumps", write_dumps, dataset, Release(work_dir).dumps_dir, threads, resolution.superseded())
+            dumps = phases.timed("dumps", partial(write_dumps, superseded=resolution.superseded()), dataset,
+                                 Release(work_dir).dumps_dir, threads)
             del dataset
             store_written.result()
             phases.timed("store", _add_resolved, Release(work_dir).store_dir, resolution)

@@ -14,7 +14,7 @@ from . import cleaning, geo_fr
 from .cleaning import blank, collecting_notes, stop_collecting
 from .functions import FUNCTION_BASE, function
 from .issues import ERROR, REJECTED, WARNING, CleaningIssue, IssueLog
-from .plausibility import in_france, personal_data, position_issue
+from .plausibility import in_france, personal_data, position_issue, without_personal_data
 from .text import words
 from .mapping import Call, Mapping
 from .sources import Record, Table
@@ -97,14 +97,15 @@ def _check_across_fields(record: Record, mapping: Mapping, required: set[str], r
     for reference in sorted(mapping.references | {mapping.record_id}):
         if any(reference == p or reference.startswith(p + ".") for p in mapping.never_import):
             continue
-        kind = personal_data(record.get(reference))
+        value = record.get(reference)
+        kind = personal_data(value)
         if kind is None:
             continue
-        if reference in required:
-            reasons.append((reference, f"holds {kind} (personal data, never imported)"))
+        if reference == mapping.record_id:
+            reasons.append((reference, f"holds {kind} (personal data, never imported): the identifier cannot be kept"))
         else:
-            warnings.append((reference, f"holds {kind} (personal data, never imported); left out"))
-            _set(record, reference, None)
+            warnings.append((reference, f"holds {kind} (personal data, never imported); removed from the value"))
+            _set(record, reference, without_personal_data(value))
     latitude, longitude = _called(mapping, record, "latitude"), _called(mapping, record, "longitude")
     commune = _called(mapping, record, "communeCode") or _called(mapping, record, "inseeCommuneIri")
     if not latitude or not longitude or not commune:

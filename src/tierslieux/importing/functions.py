@@ -81,10 +81,9 @@ FUNCTIONS: dict[str, Function] = {
         Function("inseeCommuneIri", _commune(lambda code: f"{INSEE_GEO}commune/{code}"), _COMMUNE_PARAMS),
         Function(
             "communeName",
-            lambda value, fallback=None, postcode=None, department=None, name=None, fallbackName=None, initialName=None: (
-                geo_fr.commune_name(value, fallback, postcode, department, name, fallbackName, initialName)
-            ),
-            ("value", "fallback", "postcode", "department", "name", "fallbackName", "initialName"),
+            lambda value, fallback=None, postcode=None, department=None, name=None, fallbackName=None, initialName=None,
+            byName=None: (geo_fr.commune_name(value, fallback, postcode, department, name, fallbackName, initialName, byName)),
+            ("value", "fallback", "postcode", "department", "name", "fallbackName", "initialName", "byName"),
         ),
         Function("kinds", lambda value, table: vocabulary.kinds(value, table), ("value", "table")),
         Function("classes", lambda value, table: vocabulary.classes(value, table), ("value", "table")),

@@ -132,10 +132,14 @@ def commune_code(code: str | None, fallback: str | None = None, postcode_: str |
 
 
 def commune_name(code: str | None, fallback: str | None, postcode_: str | None, department: str | None,
-                 name: str | None, fallback_name: str | None, initial_name: str | None = None) -> str | None:
+                 name: str | None, fallback_name: str | None, initial_name: str | None = None,
+                 by_name: str | None = None) -> str | None:
     """Return the name of the commune :func:`choose_commune` picks: ``name`` for the declared code,
-    ``fallback_name`` for the fallback, ``initial_name`` when that one is blank."""
-    _, which = choose_commune(code, fallback, postcode_, department)
+    ``fallback_name`` for the fallback, ``initial_name`` when that one is blank. With ``by_name``
+    (``true``: the mapping's ``communeCode`` reads the name too), a missing code is resolved from the
+    postcode and ``name`` as :func:`commune_code` does, so that the commune and its name agree."""
+    resolve = str(by_name or "").strip().lower() in ("true", "1", "yes")
+    _, which = choose_commune(code, fallback, postcode_, department, name if resolve else None)
     chosen = (name, fallback_name)[which]
     for candidate in (chosen, initial_name):
         if not blank(candidate):

@@ -1,8 +1,9 @@
 """Checks across a record's fields: personal data in any field, and a position that does not fit its department.
 
-Personal data: an e-mail address or a phone number is refused wherever it is,
-identifiers included (``never-import`` only keeps out the columns a mapping
-names; a free-text field, or rows merged by a stray quote, can hold them too).
+Personal data: an e-mail address or a phone number is refused wherever it is
+(``never-import`` only keeps out the columns a mapping names; a free-text field,
+or rows merged by a stray quote, can hold them too): removed from the value, with
+a Warning; an identifier holding one rejects its record.
 
 Positions: a point is compared with the area of the department its commune or
 postcode names. When the point is outside it but the swapped pair is inside,
@@ -41,6 +42,13 @@ def personal_data(value: object) -> str | None:
     if PHONE.search(value):
         return "a phone number"
     return None
+
+
+def without_personal_data(value: str) -> str | None:
+    """Return ``value`` without its e-mail addresses and phone numbers (None when nothing else is left)."""
+    kept = PHONE.sub(" ", EMAIL.sub(" ", value))
+    kept = re.sub(r"\s+", " ", kept).strip(" ,;:-/|()")
+    return kept or None
 
 
 def area_of(department: str | None) -> tuple[str, tuple[float, float, float, float]] | None:

@@ -44,9 +44,8 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str, graphs: lis
     the files are read by the JVM only; with ``pyshacl`` they are parsed by rdflib
     into one graph (errors name file, line and column).
     """
-    from rdflib import Graph
 
-    from . import load_graph, load_shapes, validate_graph
+    from . import load_shapes
 
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")
@@ -87,13 +86,14 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
     if engine == "fast":
         from .fast import validate_fast
 
-        view = ox.Store()
-        view.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
+        # The resolved view in the store's (empty) default graph, no quad passing through Python; the
+        # named graphs, which the per-source check reads afterwards, are left as they are.
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         for triple in superseded:
-            view.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
         with tempfile.TemporaryDirectory(prefix="tierslieux-resolved-") as work:
             path = Path(work) / "resolved.nt"
-            view.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
             return validate_fast([path], shapes=shapes, model=Graph())
     from ..rdfio import rdflib_term
 
