@@ -21,9 +21,7 @@ from tierslieux.queries.named import load_named_queries
 from tierslieux.queries.parameters import bind_parameters, substitutions
 from tierslieux.service import DEFAULTS, guard
 
-from .linking.servers import PLACES, make_client
-
-pytest_plugins = ("tests.linking.fixtures",)
+from .servers import PLACES, make_client
 
 FEDERATED = load_named_queries(QUERIES_DIR / "federated")
 WIKIDATA = "https://query.wikidata.org/sparql"

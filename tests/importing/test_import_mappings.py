@@ -18,7 +18,7 @@ from tierslieux.namespaces import GEO, PROV, TL, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 from tierslieux.rdfio import canonical_turtle
 
-FIXTURES = Path(__file__).parent / "importing"
+FIXTURES = Path(__file__).parent
 PLACE = "https://w3id.org/tiers-lieux/id/place/"
 
 

@@ -16,7 +16,7 @@ from tierslieux.importing.plausibility import personal_data, position_issue
 from tierslieux.importing.vocabulary import kinds_from_name
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 
-FIXTURES = Path(__file__).parent / "importing"
+FIXTURES = Path(__file__).parent
 MEDNUM = FIXTURES / "mediation-num.csv"
 
 

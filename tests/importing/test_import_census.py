@@ -16,7 +16,7 @@ from tierslieux.namespaces import GEO, PLACE_KIND, PROV, TL, WGS84, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR, turtle_files
 from tierslieux.rdfio import canonical_turtle, parse_file
 
-from .conftest import REPO_ROOT, SHARED
+from ..conftest import REPO_ROOT, SHARED
 
 CENSUS = SHARED / "datasets" / "cget-tiers-lieux-2019"
 MAPPING = MAPPINGS_DIR / "cget-2019.yarrrml.yml"

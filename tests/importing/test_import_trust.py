@@ -19,7 +19,7 @@ from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 
 from .test_import_bad_input import _without_column
 
-FIXTURES = Path(__file__).parent / "importing"
+FIXTURES = Path(__file__).parent
 BAD = FIXTURES / "cget-bad.csv"
 MEDNUM = FIXTURES / "mediation-num.csv"
 

@@ -19,9 +19,7 @@ from tierslieux.namespaces import SEMAPV, SSSOM, TL
 from tierslieux.rdfio import canonical_turtle, parse_file
 from tierslieux.validation import load_graph, validate_graph
 
-from .linking.servers import GOLD, make_client
-
-pytest_plugins = ("tests.linking.fixtures",)
+from .servers import GOLD, make_client
 
 pytestmark = pytest.mark.slow
 
@@ -201,7 +199,7 @@ def test_the_command_line_links_over_http(wikidata_endpoint, links_dir, tmp_path
 
     from tierslieux.cli import main
 
-    from .linking.servers import PLACES
+    from .servers import PLACES
 
     result = CliRunner().invoke(
         main,
@@ -219,7 +217,7 @@ def test_the_command_line_names_an_unknown_place(wikidata_endpoint, links_dir, t
 
     from tierslieux.cli import main
 
-    from .linking.servers import PLACES
+    from .servers import PLACES
 
     result = CliRunner().invoke(
         main,

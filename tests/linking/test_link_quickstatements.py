@@ -14,9 +14,7 @@ from tierslieux.linking.pipeline import link_places
 from tierslieux.linking.places import Place
 from tierslieux.linking.quickstatements import build_quickstatements, qs_string, qs_time
 
-from .linking.servers import PLACES, make_client
-
-pytest_plugins = ("tests.linking.fixtures",)
+from .servers import PLACES, make_client
 
 
 def xsd(name: str) -> URIRef:

@@ -13,9 +13,7 @@ from tierslieux.linking.client import SparqlError
 from tierslieux.linking.config import ENTITY_SEARCH, LABEL_QUERY
 from tierslieux.linking.pipeline import link_places
 
-from .linking.servers import make_client
-
-pytest_plugins = ("tests.linking.fixtures",)
+from .servers import make_client
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from tierslieux.namespaces import PLACE_KIND, TL
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 from tierslieux.rdfio import canonical_turtle
 
-FIXTURES = Path(__file__).parent / "importing"
+FIXTURES = Path(__file__).parent
 BAD = FIXTURES / "cget-bad.csv"
 MAPPING = MAPPINGS_DIR / "cget-2019.yarrrml.yml"
 PLACE = "https://w3id.org/tiers-lieux/id/place/"

@@ -21,7 +21,7 @@ from tierslieux.release import BuildLayout
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "importing"
+FIXTURES = Path(__file__).parent
 PLACE = "https://w3id.org/tiers-lieux/id/place/"
 LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 #: mapping, fixture, (read, imported, merged, rejected)

@@ -14,9 +14,7 @@ from tierslieux.linking.review import ReviewError, apply_review, read_queue, wri
 from tierslieux.namespaces import SEMAPV, SSSOM
 from tierslieux.rdfio import canonical_turtle, parse_file
 
-from .linking.servers import make_client
-
-pytest_plugins = ("tests.linking.fixtures",)
+from .servers import make_client
 
 pytestmark = pytest.mark.slow
 
