@@ -14,8 +14,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template_str
 from ..paths import QUERIES_DIR
 from ..queries.named import NamedQuery, load_named_queries
 from ..queries.parameters import ParameterError, bind_parameters, inject_values
-from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
-from .results import NotAcceptable, TooManyResults, negotiate, render
+from ..stores.base import QuerySyntaxError
+from .errors import HANDLED, error_response, plain
+from .results import NotAcceptable, negotiate, render
 from .stores import current_store
 
 bp = Blueprint("named", __name__)
@@ -62,7 +63,12 @@ def _queries() -> dict[str, NamedQuery]:
 
 
 def _error(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, mimetype="text/plain")
+    response = plain(status, message)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _vary(response: Response) -> Response:
     response.headers["Vary"] = "Accept"
     return response
 
@@ -122,25 +128,20 @@ def run(name: str) -> Response:
     except ParameterError as error:
         return _error(400, str(error))
     except NotAcceptable as error:
-        return _error(406, str(error))
+        return _vary(error_response(error))
     config = current_app.config
+    max_rows, max_bytes = int(config["MAX_RESULT_ROWS"]), int(config["MAX_RESULT_BYTES"])
     try:
         outcome = current_store().query(
-            inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=int(config["MAX_RESULT_ROWS"])
+            inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=max_rows, max_bytes=max_bytes
         )
         if outcome.kind == "graph":
             return _error(500, f"The named query {name!r} is not a SELECT or ASK query.")
-        body, rows = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))
-    except QueryTimeout:
-        return _error(503, f"The query {name!r} ran longer than {config['QUERY_TIMEOUT_SECONDS']} s and was stopped.")
-    except TooManyResults as error:
-        return _error(422, f"The query {name!r} has more than {error.limit} result rows, this service's limit.")
-    except StoreError as error:
-        return _error(503, f"The store is not available: {error}")
-    except QuerySyntaxError as error:
+        body, rows = render(outcome, fmt, max_rows, max_bytes)
+    except QuerySyntaxError as error:  # the service's own text: a fault of the service, not of the client
         return _error(500, f"The named query {name!r} ({query.path.name}) does not parse: {error}")
-    except QueryFailed as error:
-        return _error(500, f"The query {name!r} failed while running: {error}")
+    except HANDLED as error:
+        return _vary(error_response(error, f"The query {name!r}"))
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
     response.headers["X-Result-Rows"] = str(rows)
