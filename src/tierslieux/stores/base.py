@@ -138,8 +138,8 @@ class Store(Protocol):
         """
         ...
 
-    def update(self, sparql: str, *, policy: Policy | None = None) -> None:
-        """Run a SPARQL update (checked first when a ``policy`` is given)."""
+    def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
+        """Run a SPARQL update (checked first when a ``policy`` is given), within ``timeout`` seconds where the store can stop it."""
         ...
 
     def triples_count(self) -> int:

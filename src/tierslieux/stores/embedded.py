@@ -110,8 +110,11 @@ class EmbeddedStore:
             return QueryOutcome("boolean", boolean=bool(result))
         return QueryOutcome("graph", triples=_guarded(iter(result), deadline))
 
-    def update(self, sparql: str, *, policy: Policy | None = None) -> None:
-        """Run a SPARQL update (checked first when a ``policy`` is given); refused on a read-only store."""
+    def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
+        """Run a SPARQL update (checked first when a ``policy`` is given); refused on a read-only store.
+
+        ``timeout`` is not enforced: an update in this process cannot be stopped (the service uses query processes).
+        """
         if self.read_only:
             raise StoreError("this store is opened read-only")
         if policy is not None:

@@ -8,11 +8,15 @@ Two independent readings of the text must both find it harmless:
 * :func:`scan` is a SPARQL lexer (strings, IRIs, comments, prefixed names,
   ``PREFIX``/``BASE``) that lists the ``SERVICE`` targets, ``LOAD`` operations,
   ``FROM`` clauses and every IRI, with prefixes and relative IRIs resolved;
-* rdflib's SPARQL parser gives the algebra whenever the lexer found a
-  ``SERVICE`` or ``LOAD`` keyword, or the text has a ``file:`` or a ``\\u``
-  escape (which could spell one); such a text that rdflib cannot parse is
-  refused (fail closed). A word in a literal or a comment is not a keyword:
-  it costs nothing.
+* rdflib's SPARQL parser gives the algebra, on which SERVICE and LOAD are
+  decided, whenever the text could hide one: the lexer found the keyword, or
+  the word ``service`` or ``load`` appears anywhere (a lexer and the engine
+  may disagree on where a string or an IRI ends), or a ``file:`` or a
+  ``\\u`` escape (which could spell one); such a text that rdflib cannot
+  parse is refused (fail closed). The word in a literal or a comment costs
+  that parse, in the query process and within the query's time limit, and
+  is not refused for it (rdflib runs with a deep stack there, so nesting the
+  web worker accepts does not exhaust its recursion).
 
 A ``SERVICE`` target must be an IRI on the allow-list (a variable target is
 refused), ``LOAD`` is never allowed, and no ``file:`` IRI is accepted
@@ -46,8 +50,10 @@ _TOKEN = re.compile(
             r"(?P<bnode>_:[^\s{}()\[\];,.]+)",
             r"(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)",
             r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+            # A name with no colon after it, read possessively: a long run of name characters is read once
+            # (tried first as a prefixed name, `a-a-a-…` cost quadratic time as the prefix gave characters back).
+            f"(?P<word>[{_PN_CHARS_BASE}_][{_PN_CHARS}.]*+)(?!:)",
             f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
             r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
             r"(?P<other>.)",
         ]
@@ -55,9 +61,10 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 
-#: Besides keywords the lexer found, what makes rdflib's second reading necessary: a file: IRI
-#: (in any case) or an escape that could spell a keyword or an IRI.
-_SUSPICIOUS = re.compile(r"file:|\\[uU]", re.IGNORECASE)
+#: Besides the keywords the lexer found, what makes rdflib's reading necessary: the words ``service`` and ``load``
+#: anywhere else (not inside a name like ``tl:Service`` or ``?service``: a lexer and the engine may disagree on where a
+#: string or an IRI ends), a file: IRI, or an escape that could spell one. A false alarm costs a parse, never a refusal.
+_SUSPICIOUS = re.compile(r"(?<![\w:?$])(?:service|load)(?![\w:])|file:|\\[uU]", re.IGNORECASE)
 
 class Refused(QueryRefused):
     """The text asks for something this service does not do; ``status`` is the HTTP status to answer."""
