@@ -234,3 +234,56 @@ def test_update_without_token_and_bad_parameters_never_reach_a_query_process(har
         assert answer.status == 400 and "`default-graph-uri` must be an absolute IRI" in answer.body, answer.body
     pids_after = {pid for worker in workers(hardened) for pid in children(worker) if is_query_process(pid)}
     assert pids_before <= pids_after, "a query process died on a bad parameter"
+
+
+#: The whole graph three times over, counted: runs until any time limit.
+ENDLESS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_long_queries_beyond_the_slots_are_stopped_with_retry_after(hardened):
+    """Four endless queries on two workers of one long-query slot each: at least two are stopped after a second, not at the limit."""
+    answers: list[Answer] = []
+    clients = [threading.Thread(target=lambda: answers.append(send(hardened, Case("endless", ENDLESS_COUNT)))) for _ in range(4)]
+    for client in clients:
+        client.start()
+    quick = send(hardened, Case("quick", QUICK, expected=frozenset({200})))
+    for client in clients:
+        client.join(timeout=60)
+    assert quick.status == 200
+    assert len(answers) == 4 and all(a.status == 503 and "Retry-After" in a.headers for a in answers), [(a.status, a.body) for a in answers]
+    busy = [a for a in answers if "other long queries were running, the most this service runs at once" in a.body]
+    timed_out = [a for a in answers if "ran longer than" in a.body]
+    assert len(busy) >= 2 and len(busy) + len(timed_out) == 4, [a.body for a in answers]
+    assert all(a.headers["Retry-After"] == "10" for a in busy)
+
+
+@pytest.fixture(scope="module")
+def writable(built, tmp_path_factory) -> Iterator[LiveServer]:
+    """``tierslieux serve`` accepting updates (one worker: the store is opened writable), with a 2 s time limit."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("writable") / "build"
+    shutil.copytree(built.root, root, symlinks=True)
+    port = free_port()
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "1", "--build-dir", str(root)]
+    env = {"TIERSLIEUX_UPDATE_TOKEN": "secret", "TIERSLIEUX_QUERY_TIMEOUT_SECONDS": "2", "TIERSLIEUX_QUERY_MEMORY_MB": str(MEMORY_MB)}
+    server = start_server(command, port, root.parent / "serve.log", env=env)
+    yield server
+    stop_server(server.process)
+
+
+def test_update_past_the_time_limit_is_503_with_retry_after(writable):
+    # Updates see the store's own default graph (empty here: the data is in named graphs), so the product names them.
+    update = "INSERT { GRAPH <http://example.org/g> { ?a <http://example.org/p> ?f } } WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i } }"
+    request = urllib.request.Request(
+        writable.endpoint, data=update.encode(), headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer secret"}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=60)
+        pytest.fail("the endless update was accepted")
+    except urllib.error.HTTPError as error:
+        status, body, headers = error.code, error.read().decode(), error.headers
+    assert status == 503, body
+    assert body.startswith("The update ran longer than 2 s, the limit of this service"), body
+    assert headers["Retry-After"] and headers["Content-Type"].startswith("text/plain")
+    assert send(writable, Case("quick", QUICK, expected=frozenset({200}))).status == 200
