@@ -287,3 +287,6 @@ def test_update_past_the_time_limit_is_503_with_retry_after(writable):
     assert body.startswith("The update ran longer than 2 s, the limit of this service"), body
     assert headers["Retry-After"] and headers["Content-Type"].startswith("text/plain")
     assert send(writable, Case("quick", QUICK, expected=frozenset({200}))).status == 200
+    # The stopped update was one transaction: nothing of it was written.
+    unchanged = send(writable, Case("unchanged", "ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }", expected=frozenset({200})))
+    assert unchanged.status == 200 and '"boolean":false' in unchanged.body.replace(" ", ""), unchanged.body
