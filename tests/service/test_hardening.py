@@ -290,3 +290,26 @@ def test_update_past_the_time_limit_is_503_with_retry_after(writable):
     # The stopped update was one transaction: nothing of it was written.
     unchanged = send(writable, Case("unchanged", "ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }", expected=frozenset({200})))
     assert unchanged.status == 200 and '"boolean":false' in unchanged.body.replace(" ", ""), unchanged.body
+
+
+def test_update_mode_keeps_a_pool_of_query_processes(writable):
+    """With an update token, queries run in read-only processes beside the writing one: a long query blocks no other,
+    and an update is seen by the next query."""
+    slow: list[Answer] = []
+    long_query = threading.Thread(target=lambda: slow.append(send(writable, Case("endless", ENDLESS_COUNT))))
+    long_query.start()
+    try:
+        quick = send(writable, Case("quick", QUICK, expected=frozenset({200})))
+        assert quick.status == 200, quick.body
+        assert long_query.is_alive(), "the long query ended before the quick one was answered: nothing was shown"
+    finally:
+        long_query.join(timeout=60)
+    assert slow and slow[0].status == 503
+    insert = "INSERT DATA { GRAPH <http://example.org/seen> { <http://example.org/a> <http://example.org/p> 1 } }"
+    request = urllib.request.Request(
+        writable.endpoint, data=insert.encode(), headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer secret"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 204
+    seen = send(writable, Case("seen", "ASK { GRAPH <http://example.org/seen> { ?s ?p 1 } }", expected=frozenset({200})))
+    assert seen.status == 200 and '"boolean":true' in seen.body.replace(" ", ""), seen.body

@@ -266,6 +266,7 @@ class QueryProcess:
         self.slots = slots
         self.started: float | None = None  # when the current request was sent
         self.holds_slot = False
+        self.generation = 0  # the pool's generation when it was started (see QueryProcessPool.renew)
         where = "-" if store_dir is None else str(store_dir)
         self.process = subprocess.Popen(
             [
@@ -402,6 +403,7 @@ class QueryProcessPool:
         self.size = 1 if writable else max(1, size)
         self._idle: list[QueryProcess] = []
         self._started = 0
+        self._generation = 0
         self._closed = False
         self._condition = threading.Condition()
 
@@ -412,19 +414,22 @@ class QueryProcessPool:
                 # A closed pool still answers a caller that got its store just before the swap (the release is kept).
                 while self._idle:
                     process = self._idle.pop()
-                    if process.alive:
+                    if process.alive and process.generation == self._generation:
                         return process
                     process.kill()
                     self._started -= 1
                 if self._started < self.size:
                     self._started += 1
+                    generation = self._generation
                     break
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise QueryTimeout()
                 self._condition.wait(remaining)
         try:
-            return QueryProcess(self.store_dir, writable=self.writable, memory_mb=self.memory_mb, slots=self.long_queries)
+            process = QueryProcess(self.store_dir, writable=self.writable, memory_mb=self.memory_mb, slots=self.long_queries)
+            process.generation = generation
+            return process
         except BaseException:
             with self._condition:
                 self._started -= 1
@@ -435,7 +440,7 @@ class QueryProcessPool:
         """Return a leased process: kept when it finished its answer cleanly, killed otherwise."""
         process.finished()
         with self._condition:
-            if clean and process.alive and not self._closed:
+            if clean and process.alive and not self._closed and process.generation == self._generation:
                 self._idle.append(process)
             else:
                 process.kill()
@@ -459,6 +464,17 @@ class QueryProcessPool:
                 failures.append(error)
         if failures:
             raise failures[0]
+
+    def renew(self) -> None:
+        """Replace every process: idle ones now, leased ones when given back (read-only processes see the store as it was
+        when they opened it, so they are renewed after an update)."""
+        with self._condition:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+            self._started -= len(idle)
+            self._condition.notify_all()
+        for process in idle:
+            process.kill()
 
     def pids(self) -> list[int]:
         """The ids of the idle query processes (for tests and diagnostics)."""
@@ -561,8 +577,9 @@ class _Stream:
 class IsolatedStore:
     """The built Oxigraph store, queried in child processes that are killed at the time limit (see the module docstring)."""
 
-    def __init__(self, pool: QueryProcessPool, identity: str, *, default_timeout: float | None = None):
+    def __init__(self, pool: QueryProcessPool, identity: str, *, default_timeout: float | None = None, writer: QueryProcessPool | None = None):
         self._pool = pool
+        self._writer = writer
         self._identity = identity
         self.default_timeout = default_timeout
 
@@ -581,14 +598,26 @@ class IsolatedStore:
 
         ``memory_mb`` (0: none) limits each query process's address space;
         ``long_queries`` shares out the time past a few seconds (see the module docstring).
+        A writable store gets one writing process for updates (RocksDB's lock
+        allows one) besides ``processes`` read-only ones for queries, which are
+        renewed after each update so that they see it.
         """
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise StoreError(f"no store at {store_dir}: run `tierslieux build` first")
         real = store_dir.resolve()
-        pool = QueryProcessPool(real, writable=not read_only, size=processes, memory_mb=memory_mb, long_queries=long_queries)
-        pool.fill()
-        return cls(pool, str(real), default_timeout=default_timeout)
+        writer = None
+        if not read_only:
+            writer = QueryProcessPool(real, writable=True, size=1, memory_mb=memory_mb)
+            writer.fill()
+        pool = QueryProcessPool(real, writable=False, size=processes, memory_mb=memory_mb, long_queries=long_queries)
+        try:
+            pool.fill()
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            raise
+        return cls(pool, str(real), default_timeout=default_timeout, writer=writer)
 
     @property
     def identity(self) -> str:
@@ -644,9 +673,10 @@ class IsolatedStore:
             return QueryOutcome("solutions", variables=head[2], rows=stream)
         return QueryOutcome("graph", triples=stream)
 
-    def _call(self, request: tuple, timeout: float | None = None):
+    def _call(self, request: tuple, timeout: float | None = None, pool: QueryProcessPool | None = None):
+        pool = pool or self._pool
         deadline = self._deadline(timeout)
-        process = self._pool.lease(deadline)
+        process = pool.lease(deadline)
         clean = False
         try:
             process.send(request)
@@ -657,11 +687,16 @@ class IsolatedStore:
             clean = process.alive
             raise
         finally:
-            self._pool.give_back(process, clean=clean)
+            pool.give_back(process, clean=clean)
 
     def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
-        """Run a SPARQL update (the store must have been opened writable), checked first when a ``policy`` is given."""
-        self._call(("update", sparql, None if policy is None else list(policy.service_allowlist)), timeout)
+        """Run a SPARQL update in the writing process (the store must have been opened writable), checked first when a ``policy`` is given."""
+        if self._writer is None:
+            raise StoreError("this store is opened read-only")
+        try:
+            self._call(("update", sparql, None if policy is None else list(policy.service_allowlist)), timeout, pool=self._writer)
+        finally:
+            self._pool.renew()  # the readers opened the store before the update: new ones see it
 
     def triples_count(self) -> int:
         """Return the number of quads in the store."""
@@ -674,6 +709,8 @@ class IsolatedStore:
     def close(self) -> None:
         """Stop the query processes (idle ones now, busy ones when their answer ends)."""
         self._pool.close()
+        if self._writer is not None:
+            self._writer.close()
 
 
 class TextChecker:
@@ -689,8 +726,9 @@ class TextChecker:
 
     def check(self, sparql: str, policy: Policy, *, is_update: bool, timeout: float | None) -> bool:
         """Refuse a text that breaks ``policy`` (:class:`QueryRefused`); return whether it names its dataset with FROM."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        process = self._pool.lease(deadline)
+        waited = None if timeout is None else time.monotonic() + timeout
+        process = self._pool.lease(waited)
+        deadline = None if timeout is None else time.monotonic() + timeout  # from when a process is there to check
         clean = False
         try:
             process.send(("check", sparql, is_update, list(policy.service_allowlist)))

@@ -348,16 +348,13 @@ class RemoteStore:
     ) -> QueryOutcome:
         """Send ``sparql`` to the store (see :meth:`tierslieux.stores.base.Store.query`); rows stream in as they are read.
 
-        A ``policy`` is checked in a checking process first, within the same
-        time limit; ``max_bytes`` is left to the caller (the answer is read row by row).
+        A ``policy`` is checked in a checking process first, under a time
+        limit of its own; ``max_bytes`` is left to the caller (the answer is read row by row).
         """
         limit = timeout if timeout is not None else self.default_timeout
-        if policy is not None:
-            started = time.monotonic()
-            if self._check(sparql, policy, is_update=False, timeout=limit):
-                union_default_graph = False
-            if limit is not None:
-                limit = max(0.0, limit - (time.monotonic() - started))
+        # The check has its own time limit (a checking process may first have to start): the store's comes after it.
+        if policy is not None and self._check(sparql, policy, is_update=False, timeout=limit):
+            union_default_graph = False
         deadline = _Deadline(limit)
         form = self._form(sparql, default_graph_uris, named_graph_uris, union_default_graph)
         connection, response = self._send(self.query_url, "POST", form, FORM, deadline, accept=ACCEPT)
