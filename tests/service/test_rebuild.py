@@ -105,7 +105,8 @@ def query_process_stores(server: LiveServer) -> set[str]:
     for pid in descendants(server.process.pid):
         if is_query_process(pid):
             arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            stores.add(arguments[-3].decode())
+            # python -m tierslieux.stores.query_processes FD STORE_DIR ro|rw MEMORY_MB
+            stores.add(arguments[arguments.index(b"tierslieux.stores.query_processes") + 2].decode())
     return stores
 
 
