@@ -439,28 +439,13 @@ class QueryProcessPool:
     def give_back(self, process: QueryProcess, *, clean: bool) -> None:
         """Return a leased process: kept when it finished its answer cleanly, killed otherwise."""
         process.finished()
-        replace = False
         with self._condition:
             if clean and process.alive and not self._closed and process.generation == self._generation:
                 self._idle.append(process)
             else:
                 process.kill()
                 self._started -= 1
-                replace = not self._closed
             self._condition.notify()
-        if replace:
-            # Started now, in the background: the next query finds it ready instead of paying for its start.
-            threading.Thread(target=self._replace, name="query-process-replacement", daemon=True).start()
-
-    def _replace(self) -> None:
-        """Start one process if there is room (a failure shows again, with its reason, on the next lease)."""
-        with self._condition:
-            if self._closed or self._idle or self._started >= self.size:
-                return
-        try:
-            self.give_back(self.lease(None), clean=True)
-        except Exception:  # noqa: BLE001 -- the store may be gone (a newer release): the next lease says why
-            return
 
     def fill(self) -> None:
         """Start every query process the pool may hold, side by side, so that concurrent clients find them ready.
