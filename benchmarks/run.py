@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         from tierslieux.rdfio import write_atomically
 
-        write_atomically(args.out, report.render(json.loads(args.render.read_text(encoding="utf-8")), observations(args.out)))
+        write_atomically(args.out, report.render(json.loads(args.render.read_text(encoding="utf-8")), observations(args.out)) + abuse_section(args.out))
         say(f"wrote {args.out} from {args.render}")
         return 0
     started = time.perf_counter()
@@ -310,6 +310,12 @@ def observations(out: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
+def abuse_section(out: Path) -> str:
+    """Return the last load-and-abuse report (``abuse.md`` beside ``out``, written by benchmarks/abuse.py), to keep it in the report."""
+    path = out.with_name("abuse.md")
+    return "\n" + path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
 def write(results: dict, out: Path, started: float) -> None:
     """Write the report and results.json beside it, each atomically."""
     from tierslieux.rdfio import write_atomically
@@ -318,7 +324,7 @@ def write(results: dict, out: Path, started: float) -> None:
     results["load_average_end"] = machine.load_average()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(out.with_name("results.json"), json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    write_atomically(out, report.render(results, observations(out)))
+    write_atomically(out, report.render(results, observations(out)) + abuse_section(out))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from tierslieux.release import BuildLayout
 from tierslieux.service import DEFAULTS, create_app, internal_timeout
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.publish import GraphStoreClient, publish_release
-from tierslieux.stores.query_processes import IsolatedStore
+from tierslieux.stores.query_processes import IsolatedStore, LongQuerySlots
 from tierslieux.stores.remote import RemoteStore
 
 from ..linking.servers import oxigraph_binary
@@ -129,7 +129,14 @@ def backend(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def built_store(built: BuildLayout) -> Iterator[IsolatedStore]:
     """The built store's query processes, started once and shared by the test apps (each app would start its own)."""
-    store = IsolatedStore.open(built.store_dir, default_timeout=internal_timeout(DEFAULTS))  # as the service opens it
+    # as the service opens it with its default settings
+    store = IsolatedStore.open(
+        built.store_dir,
+        processes=int(DEFAULTS["QUERY_PROCESSES"]),
+        default_timeout=internal_timeout(DEFAULTS),
+        memory_mb=int(DEFAULTS["QUERY_MEMORY_MB"]),
+        long_queries=LongQuerySlots(float(DEFAULTS["LONG_QUERY_SECONDS"]), int(DEFAULTS["LONG_QUERIES"])),
+    )
     yield store
     store.close()
 

@@ -267,7 +267,16 @@ def test_cors_preflight(client):
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert set(response.headers["Access-Control-Allow-Methods"].split(", ")) == {"GET", "POST", "OPTIONS"}
-    assert response.headers["Access-Control-Allow-Headers"] == "content-type"
+    assert response.headers["Access-Control-Allow-Headers"] == "Accept, Content-Type, Authorization"
+
+
+def test_cors_preflight_never_reflects_requested_headers(client):
+    response = client.options(
+        "/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-evil, cookie"},
+    )
+    assert "x-evil" not in response.headers["Access-Control-Allow-Headers"].lower()
+    assert "cookie" not in response.headers["Access-Control-Allow-Headers"].lower()
 
 
 def test_cors_on_errors(client):

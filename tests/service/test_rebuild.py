@@ -105,7 +105,8 @@ def query_process_stores(server: LiveServer) -> set[str]:
     for pid in descendants(server.process.pid):
         if is_query_process(pid):
             arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            stores.add(arguments[-3].decode())
+            # python -m tierslieux.stores.query_processes FD STORE_DIR ro|rw MEMORY_MB
+            stores.add(arguments[arguments.index(b"tierslieux.stores.query_processes") + 2].decode())
     return stores
 
 
@@ -215,7 +216,7 @@ def _garble_manifest(store: Path) -> None:
 CORRUPTIONS = {
     "missing table file": (lambda store: _biggest_table(store).unlink(), r"No such file or directory: .*\.sst"),
     "truncated table file": (lambda store: os.truncate(_biggest_table(store), 1000), r"Sst file size mismatch"),
-    "damaged manifest": (_garble_manifest, r"Corruption: checksum mismatch"),
+    "damaged manifest": (_garble_manifest, r"Corruption: "),  # RocksDB names what it found: a checksum, a missing entry…
     "missing CURRENT": (lambda store: (store / "CURRENT").unlink(), r"CURRENT: No such file or directory"),
 }
 

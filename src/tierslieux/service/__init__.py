@@ -36,12 +36,23 @@ DEFAULTS: dict = {
     "SERVICE_ALLOWLIST": [configured_endpoint()],
     # Longest query (or update) text accepted, in UTF-8 bytes.
     "MAX_QUERY_BYTES": 64 * 1024,
+    # Deepest nesting (brackets, braces, parentheses, runs of `!`) accepted; deeper is refused with 400.
+    "MAX_QUERY_NESTING": 128,
     # Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer; more is refused with 422.
     "MAX_RESULT_ROWS": 100_000,
+    # Largest answer, in bytes (rows as the query process sends them, and the serialised body); more is refused with 422.
+    "MAX_RESULT_BYTES": 64 * 1024 * 1024,
     # Time a query may run before it is stopped and answered with 503.
     "QUERY_TIMEOUT_SECONDS": 30.0,
     # Query processes per worker for the built store (killed at the time limit); 0 queries in the worker itself.
     "QUERY_PROCESSES": 4,
+    # Hard limit of each query process's address space, in MiB (RLIMIT_AS; 0: none). About 650 MiB of it is taken
+    # before any query (the interpreter, the store, a 256 MiB stack reserved): docs/operations.md.
+    "QUERY_MEMORY_MB": 2048,
+    # A query still running after LONG_QUERY_SECONDS needs one of LONG_QUERIES slots per worker; when they are all
+    # taken it is stopped with 503 and Retry-After, so that long queries leave query processes to short ones.
+    "LONG_QUERY_SECONDS": 2.0,
+    "LONG_QUERIES": 2,
     # An external SPARQL 1.1 server to serve instead of the build (tierslieux.stores.remote; docs/operations.md):
     # its query endpoint, its update endpoint (for SPARQL Update with UPDATE_TOKEN), how its default graph
     # becomes the union of its graphs, and credentials (STORE_USER with STORE_PASSWORD, or STORE_TOKEN).
@@ -101,11 +112,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         writable=bool(app.config["UPDATE_TOKEN"]),
         processes=int(app.config["QUERY_PROCESSES"]),
         timeout=internal_timeout(app.config),
+        memory_mb=int(app.config["QUERY_MEMORY_MB"]),
+        long_query_seconds=float(app.config["LONG_QUERY_SECONDS"]),
+        long_queries=int(app.config["LONG_QUERIES"]),
     )
 
-    from . import cors, sparql
+    from . import cors, errors, sparql
 
     cors.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(sparql.bp)
     from .named import bp as named_queries  # /queries/
 

@@ -15,7 +15,8 @@ def add_cors_headers(response: Response) -> Response:
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-        response.headers["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", ALLOWED_HEADERS)
+        # The fixed list, never the requested headers echoed back: a preflight grants only what the service reads.
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
 

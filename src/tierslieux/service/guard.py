@@ -1,197 +1,123 @@
-"""What a query or update may do, decided from its text before the engine sees it.
+"""What a client's query or update may do: the web worker's bounded pre-check, and where the rest is decided.
 
-Two independent readings of the text must both find it harmless:
+Two steps, in two places:
 
-* :func:`scan` is a SPARQL lexer (strings, IRIs, comments, prefixed names,
-  ``PREFIX``/``BASE``) that lists the ``SERVICE`` targets, ``LOAD`` operations,
-  ``FROM`` clauses and every IRI, with prefixes and relative IRIs resolved;
-* rdflib's SPARQL parser, run whenever the text could hide something
-  (it mentions ``service``, ``load``, ``file:`` or a ``\\u`` escape); such a
-  text that rdflib cannot parse is refused (fail closed).
+* :func:`precheck` runs in the web worker on every client text: one linear
+  pass over the characters (it skips strings, IRIs and comments and never
+  backtracks) that refuses, with a 400 naming the limit, nesting deeper than
+  the service allows (brackets, braces, parentheses and runs of ``!``). The
+  engine's parser and evaluator recurse on nesting: deep nesting crashed them.
+* :func:`check` (``tierslieux.stores.policy``: LOAD, file: IRIs, SERVICE off
+  the allow-list) needs a parse, so it runs in the query process under the
+  query's deadline: the service hands the store a ``Policy`` with the text.
 
-A ``SERVICE`` target must be an IRI on the allow-list (a variable target is
-refused), ``LOAD`` is never allowed, and no ``file:`` IRI is accepted
-anywhere. The refusal happens before any connection: the engine is only
-called once the text has passed.
+:func:`check_dataset_iris` refuses ``file:`` IRIs given as protocol parameters
+(a cheap test on short strings).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from ..stores.policy import Refused, Scan, check, scan
 
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_PN_CHARS_BASE = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-_PN_CHARS = _PN_CHARS_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = f"(?:[{_PN_CHARS}:]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+__all__ = ["MAX_NESTING", "Refused", "Scan", "check", "check_dataset_iris", "nesting_depth", "precheck", "scan"]
 
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<ws>\s+)",
-            r"(?P<comment>#[^\n\r]*)",
-            r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
-            f"(?P<iri><(?:[^<>\"{{}}|^`\\\\\x00-\x20]|{_UCHAR})*>)",
-            r"(?P<bnode>_:[^\s{}()\[\];,.]+)",
-            r"(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)",
-            r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-            f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
-            r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
-            r"(?P<other>.)",
-        ]
-    ),
-    re.DOTALL,
-)
+#: Deepest nesting :func:`precheck` accepts by default (``MAX_QUERY_NESTING``).
+MAX_NESTING = 128
 
-#: What makes rdflib's second reading necessary: the keywords (not inside a name like ``tl:Service``
-#: or ``?service``), a file: IRI, or an escape that could spell one.
-_SUSPICIOUS = re.compile(r"(?<![\w:?$])(?:service|load)(?![\w:])|file:|\\[uU]", re.IGNORECASE)
+_OPENING = frozenset("([{")
+_CLOSING = frozenset(")]}")
+#: Characters that cannot appear in an IRI reference (``<`` followed by one of them, or by a space, is an operator).
+_NOT_IN_IRI = frozenset('<"{}|^`\\') | frozenset(chr(c) for c in range(0x21))
 
 
-class Refused(Exception):
-    """The text asks for something this service does not do; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 403):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Scan:
-    """What :func:`scan` found in a query or update."""
-
-    service_targets: list[str | None] = field(default_factory=list)  # None: a variable target
-    loads: int = 0
-    has_from: bool = False
-    iris: list[str] = field(default_factory=list)
-
-
-def _unescape(text: str) -> str:
-    return re.sub(_UCHAR, lambda m: chr(int(m.group(0)[2:], 16)), text)
+def _skip_string(text: str, start: int) -> int:
+    """Return the index just after the string literal opening at ``start`` (the end of ``text`` if unclosed)."""
+    quote = text[start]
+    long_form = text.startswith(quote * 3, start)
+    index = start + (3 if long_form else 1)
+    end = len(text)
+    while index < end:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if long_form:
+            if text.startswith(quote * 3, index):
+                return index + 3
+        elif char == quote or char in "\n\r":
+            return index + 1
+        index += 1
+    return end
 
 
-def scan(text: str) -> Scan:
-    """Read ``text`` as SPARQL tokens and list what the guard needs to decide (see :class:`Scan`)."""
-    result = Scan()
-    prefixes: dict[str, str] = {}
-    base = ""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
-    expecting_target = False
-    for index, (kind, value) in enumerate(tokens):
-        iri = None
-        if kind == "iri":
-            iri = urljoin(base, _unescape(value[1:-1])) if base else _unescape(value[1:-1])
-            previous = tokens[index - 1] if index else ("", "")
-            if previous[0] == "word" and previous[1].upper() == "BASE":
-                base = iri
-            elif index >= 2 and tokens[index - 2][0] == "word" and tokens[index - 2][1].upper() == "PREFIX" and previous[0] == "pname":
-                prefixes[previous[1].split(":", 1)[0]] = iri
-        elif kind == "pname":
-            prefix, local = value.split(":", 1)
-            if prefix in prefixes:
-                iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-        if iri is not None:
-            result.iris.append(iri)
-        if expecting_target:
-            if kind == "word" and value.upper() == "SILENT":
-                continue
-            result.service_targets.append(iri if kind in ("iri", "pname") else None)
-            expecting_target = False
-        if kind == "word":
-            word = value.upper()
-            if word == "SERVICE":
-                expecting_target = True
-            elif word == "LOAD":
-                result.loads += 1
-            elif word == "FROM":
-                result.has_from = True
-    if expecting_target:
-        result.service_targets.append(None)
-    return result
+def _skip_iri(text: str, start: int) -> int:
+    """Return the index after the IRI reference opening at ``start``, or ``start + 1`` when ``<`` is an operator.
 
-
-def _rdflib_reading(text: str, is_update: bool) -> Scan:
-    """The same facts read by rdflib's parser; :class:`Refused` (400) when rdflib cannot parse the text."""
-    from rdflib import URIRef, Variable
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    try:
-        if is_update:
-            from rdflib.plugins.sparql.algebra import translateUpdate
-            from rdflib.plugins.sparql.parser import parseUpdate
-
-            tree = translateUpdate(parseUpdate(text)).algebra
-        else:
-            from rdflib.plugins.sparql.algebra import translateQuery
-            from rdflib.plugins.sparql.parser import parseQuery
-
-            tree = translateQuery(parseQuery(text)).algebra
-    except Exception as error:  # noqa: BLE001 - rdflib raises many kinds of errors
-        # Failing closed: a text that could call out must be understood by both readings before it runs.
-        detail = " ".join(str(error).split())
-        raise Refused(
-            f"SPARQL syntax error (this text mentions SERVICE, LOAD, file: or a \\u escape, so it is checked before it runs, and it could not be read): {detail}",
-            status=400,
-        ) from None
-    found = Scan()
-    seen: set[int] = set()
-
-    def walk(node: object) -> None:
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        if isinstance(node, URIRef):
-            found.iris.append(str(node))
-        elif isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                term = node.get("term")
-                found.service_targets.append(str(term) if isinstance(term, URIRef) and not isinstance(term, Variable) else None)
-            elif node.name == "Load":
-                found.loads += 1
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple, set)):
-            for value in node:
-                walk(value)
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-
-    walk(tree)
-    return found
-
-
-def _refuse_findings(found: Scan, allowlist: frozenset[str]) -> None:
-    if found.loads:
-        raise Refused("LOAD is not allowed on this service.")
-    for target in found.service_targets:
-        if target is None:
-            raise Refused("SERVICE with a variable endpoint is not allowed: name the endpoint with an IRI.")
-        if target not in allowlist:
-            allowed = ", ".join(sorted(allowlist)) or "none"
-            raise Refused(f"SERVICE <{target}> is not allowed: this service may only call these endpoints: {allowed}.")
-    for iri in found.iris:
-        if iri[:5].lower() == "file:":
-            raise Refused(f"file: IRIs are not allowed (<{iri}>).")
-
-
-def check(text: str, *, is_update: bool, allowlist: frozenset[str] | set[str] | list[str] = ()) -> Scan:
-    """Refuse (raise :class:`Refused`) a text that would LOAD, use a file: IRI or call a SERVICE not allowed.
-
-    Returns the lexer's :class:`Scan` (its ``has_from`` tells whether the query names its own dataset).
+    The look-ahead stops at the first character an IRI cannot hold, and the
+    characters it passed hold no ``<``: no character is looked at twice by two
+    look-aheads, so the whole scan stays linear.
     """
-    allowed = frozenset(allowlist)
-    lexed = scan(text)
-    _refuse_findings(lexed, allowed)
-    if _SUSPICIOUS.search(text):
-        _refuse_findings(_rdflib_reading(text, is_update), allowed)
-    return lexed
+    index = start + 1
+    end = len(text)
+    while index < end:
+        char = text[index]
+        if char == ">":
+            return index + 1
+        if char in _NOT_IN_IRI:
+            return start + 1
+        index += 1
+    return start + 1
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting in ``text``: open brackets, braces and parentheses, plus a run of ``!`` operators.
+
+    One pass, linear in the length of ``text``: strings, IRIs and comments are
+    skipped (their brackets do not count).
+    """
+    depth = deepest = negations = 0
+    index = 0
+    end = len(text)
+    while index < end:
+        char = text[index]
+        if char in "\"'":
+            index = _skip_string(text, index)
+            negations = 0
+            continue
+        if char == "<":
+            index = _skip_iri(text, index)
+            negations = 0
+            continue
+        if char == "#":
+            newline = text.find("\n", index)
+            index = end if newline < 0 else newline + 1
+            continue
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(0, depth - 1)
+        if char == "!":
+            negations += 1
+        elif not char.isspace():
+            negations = 0
+        deepest = max(deepest, depth + negations)
+        index += 1
+    return deepest
+
+
+def precheck(text: str, max_depth: int = MAX_NESTING) -> None:
+    """Refuse (400) a text nested deeper than ``max_depth``: the cheap, bounded check made in the web worker."""
+    depth = nesting_depth(text)
+    if depth > max_depth:
+        raise Refused(
+            f"The query is nested {depth} levels deep (brackets, braces, parentheses or repeated `!`); "
+            f"this service accepts at most {max_depth} levels: flatten it.",
+            status=400,
+        )
 
 
 def check_dataset_iris(iris: list[str]) -> None:
     """Refuse ``file:`` IRIs given as ``default-graph-uri`` / ``named-graph-uri``."""
-    _refuse_findings(Scan(iris=list(iris)), frozenset())
+    for iri in iris:
+        if iri[:5].lower() == "file:":
+            raise Refused(f"file: IRIs are not allowed (<{iri}>).")

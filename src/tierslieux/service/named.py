@@ -14,9 +14,10 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from ..paths import QUERIES_DIR
 from ..queries.named import NamedQuery, load_named_queries
 from ..queries.parameters import ParameterError, bind_parameters, inject_values
-from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from ..stores.base import QuerySyntaxError
+from .errors import HANDLED, error_response, plain
 from .pages import page_csp
-from .results import NotAcceptable, TooManyResults, negotiate, render
+from .results import NotAcceptable, negotiate, render
 from .results_page import table, wants_html
 from .stores import current_store
 
@@ -71,7 +72,12 @@ def named_query(name: str) -> NamedQuery:
 
 
 def _error(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, mimetype="text/plain")
+    response = plain(status, message)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _vary(response: Response) -> Response:
     response.headers["Vary"] = "Accept"
     return response
 
@@ -117,12 +123,10 @@ def _results_page(query: NamedQuery, given: dict[str, str], bound: dict) -> Resp
         outcome = current_store().query(text, timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=PAGE_ROWS)
         boolean = outcome.boolean if outcome.kind == "boolean" else None
         variables, rows, more = table(outcome, PAGE_ROWS) if outcome.kind == "solutions" else ([], [], False)
-    except QueryTimeout:
-        return _error(503, f"The query {query.name!r} ran longer than {config['QUERY_TIMEOUT_SECONDS']} s and was stopped.")
-    except StoreError as error:
-        return _error(503, f"The store is not available: {error}")
-    except (QuerySyntaxError, QueryFailed) as error:
-        return _error(500, f"The query {query.name!r} failed: {error}")
+    except QuerySyntaxError as error:  # the service's own text: a fault of the service, not of the client
+        return _error(500, f"The named query {query.name!r} ({query.path.name}) does not parse: {error}")
+    except HANDLED as error:
+        return _vary(error_response(error, f"The query {query.name!r}"))
     downloads = [
         (label, url_for("named.run", name=query.name, **given, format=key))
         for label, key in (("JSON", "json"), ("CSV", "csv"), ("TSV", "tsv"), ("XML", "xml"))
@@ -163,27 +167,22 @@ def run(name: str) -> Response:
     except ParameterError as error:
         return _error(400, str(error))
     except NotAcceptable as error:
-        return _error(406, str(error))
+        return _vary(error_response(error))
     config = current_app.config
     if html:
         return _results_page(query, given, bound)
+    max_rows, max_bytes = int(config["MAX_RESULT_ROWS"]), int(config["MAX_RESULT_BYTES"])
     try:
         outcome = current_store().query(
-            inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=int(config["MAX_RESULT_ROWS"])
+            inject_values(query.text, bound), timeout=config["QUERY_TIMEOUT_SECONDS"], max_rows=max_rows, max_bytes=max_bytes
         )
         if outcome.kind == "graph":
             return _error(500, f"The named query {name!r} is not a SELECT or ASK query.")
-        body, rows = render(outcome, fmt, int(config["MAX_RESULT_ROWS"]))
-    except QueryTimeout:
-        return _error(503, f"The query {name!r} ran longer than {config['QUERY_TIMEOUT_SECONDS']} s and was stopped.")
-    except TooManyResults as error:
-        return _error(422, f"The query {name!r} has more than {error.limit} result rows, this service's limit.")
-    except StoreError as error:
-        return _error(503, f"The store is not available: {error}")
-    except QuerySyntaxError as error:
+        body, rows = render(outcome, fmt, max_rows, max_bytes)
+    except QuerySyntaxError as error:  # the service's own text: a fault of the service, not of the client
         return _error(500, f"The named query {name!r} ({query.path.name}) does not parse: {error}")
-    except QueryFailed as error:
-        return _error(500, f"The query {name!r} failed while running: {error}")
+    except HANDLED as error:
+        return _vary(error_response(error, f"The query {name!r}"))
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
     response.headers["X-Result-Rows"] = str(rows)

@@ -19,8 +19,10 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from werkzeug.exceptions import NotFound
 
 from ..namespaces import BASE, GRAPH_BASE, ID_BASE, ONTOLOGY_IRI, VOCAB_BASE
-from ..stores.base import QueryTimeout, StoreError
+from ..stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, StoreError
 from . import conneg
+from .errors import error_response
+from .nearby import nearby_places
 from .ontology_docs import CONTENT_SECURITY_POLICY as ONTOLOGY_CSP
 from .ontology_docs import LANGUAGES, OntologyMissing, ontology_html
 from .resource_view import (
@@ -33,7 +35,6 @@ from .resource_view import (
     short_name,
     similar_resources,
 )
-from .nearby import nearby_places
 from .stores import current_store
 
 PLACE_BASE = ID_BASE + "place/"
@@ -240,17 +241,13 @@ def graph(name: str) -> Response:
 
 
 @bp.errorhandler(QueryTimeout)
-def query_timeout(error: QueryTimeout) -> Response:
-    """A page whose queries ran past the time limit: 503, so that a client may retry later."""
-    limit = current_app.config.get("QUERY_TIMEOUT_SECONDS")
-    message = f"Reading this resource took longer than the {limit} s limit; try again later.\n"
-    return make_response(message, 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"})
-
-
+@bp.errorhandler(QueryOutOfMemory)
+@bp.errorhandler(QueryBusy)
+@bp.errorhandler(QueryFailed)
 @bp.errorhandler(StoreError)
-def store_unavailable(error: StoreError) -> Response:
-    """No usable store (nothing built yet, or a damaged one): 503 with the reason."""
-    return make_response(f"The graph cannot be read: {error}\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
+def store_failure(error: Exception) -> Response:
+    """A page whose queries could not be answered (time or memory limit, no usable store): the service's one mapping (errors.py)."""
+    return error_response(error, "Reading this resource")
 
 
 #: Paths whose 404s other blueprints answer in their own way.

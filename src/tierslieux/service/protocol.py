@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from flask import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -101,11 +102,25 @@ def read_operation(request: Request, max_bytes: int) -> Operation | None:
     return Operation(
         kind,
         text,
-        default_graph_uris=params.getlist("default-graph-uri"),
-        named_graph_uris=params.getlist("named-graph-uri"),
-        using_graph_uris=params.getlist("using-graph-uri"),
-        using_named_graph_uris=params.getlist("using-named-graph-uri"),
+        default_graph_uris=_iris(params, "default-graph-uri"),
+        named_graph_uris=_iris(params, "named-graph-uri"),
+        using_graph_uris=_iris(params, "using-graph-uri"),
+        using_named_graph_uris=_iris(params, "using-named-graph-uri"),
     )
+
+
+def _iris(params: MultiDict, name: str) -> list[str]:
+    """The values of the dataset parameter ``name``, each an absolute IRI (else a 400 naming the parameter)."""
+    values = params.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as error:
+            shown = value if len(value) <= 200 else value[:200] + "…"
+            raise ProtocolError(
+                400, f"`{name}` must be an absolute IRI without angle brackets (like http://example.org/graph), not {shown!r}: {error}."
+            ) from None
+    return values
 
 
 def _url_params(request: Request) -> MultiDict:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MIMEAccept
 
 from ..formats import RDF_FORMATS, RESULT_FORMATS, Format, find
 from ..namespaces import PREFIXES
-from ..stores.base import QueryOutcome
+from ..stores.base import AnswerTooLarge, QueryOutcome
 
 
 class NotAcceptable(Exception):
@@ -86,12 +86,21 @@ def _solutions_as_tsv(variables: list[str], rows: list[ox.QuerySolution]) -> byt
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, int]:
+def render(outcome: QueryOutcome, fmt: Format, max_rows: int, max_bytes: int | None = None) -> tuple[bytes, int]:
     """Serialise ``outcome`` in ``fmt``; return the bytes and the number of rows or triples.
 
-    Raises :class:`TooManyResults` beyond ``max_rows`` and lets the store's
-    ``QueryTimeout`` through.
+    Raises :class:`TooManyResults` beyond ``max_rows``, ``AnswerTooLarge``
+    when the serialised answer is longer than ``max_bytes``, and lets the
+    store's ``QueryTimeout`` through. (Query processes already stop at
+    ``max_bytes`` of rows; this bounds what a format adds, and other stores.)
     """
+    body, count = _render(outcome, fmt, max_rows)
+    if max_bytes is not None and len(body) > max_bytes:
+        raise AnswerTooLarge(max_bytes)
+    return body, count
+
+
+def _render(outcome: QueryOutcome, fmt: Format, max_rows: int) -> tuple[bytes, int]:
     if outcome.kind == "boolean":
         literal = b'{"head":{},"boolean":true}' if outcome.boolean else b'{"head":{},"boolean":false}'
         return ox.parse_query_results(literal, ox.QueryResultsFormat.JSON).serialize(format=fmt.engine), 1

@@ -1,12 +1,20 @@
 """The SPARQL 1.1 Protocol endpoint at ``/sparql`` and the VoID description at ``/.well-known/void``.
 
-Statuses: 400 malformed request or syntax error (with its line and column),
+Statuses: 400 malformed request, syntax error (with its line and column),
+nesting deeper than the limit or a dataset parameter that is not an IRI,
 401/403 update without a valid token or a refused operation (LOAD, file:,
 SERVICE off the allow-list), 405 other methods, 406 no producible format,
-413 query too long, 415 wrong media type or charset, 422 more rows than the
-limit (add LIMIT), 500 evaluation failed (e.g. an allowed SERVICE did not
-answer), 503 time limit reached or store unavailable. Every error body is plain text
-saying what was wrong.
+413 query too long, 415 wrong media type or charset, 422 more rows or bytes
+than the limit (add LIMIT), 500 evaluation failed (e.g. an allowed SERVICE did
+not answer), 503 with Retry-After when the time or memory limit was reached,
+long queries took every slot or the store is unavailable (``errors.py``
+maps each failure to its answer). Every error body is plain text saying what
+was wrong.
+
+Only bounded work is done here, in the web worker: the size limit and the
+nesting pre-check (``guard.precheck``, one linear pass). The SERVICE/LOAD/file:
+policy needs a parse: it runs where the query runs, under its deadline
+(``Policy`` handed to the store).
 """
 
 from __future__ import annotations
@@ -20,10 +28,11 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from ..formats import RDF_FORMATS
 from ..release import BuildLayout
-from ..stores.base import QueryFailed, QuerySyntaxError, QueryTimeout, StoreError
+from ..stores.base import Policy
 from . import description, guard
+from .errors import HANDLED, error_response, plain
 from .protocol import Operation, ProtocolError, read_operation
-from .results import NotAcceptable, TooManyResults, negotiate, render
+from .results import NotAcceptable, negotiate, render
 from .stores import registry
 
 bp = Blueprint("sparql", __name__)
@@ -34,13 +43,6 @@ METHODS = ["GET", "POST", "OPTIONS"]
 REFUSED_METHODS = ["PUT", "DELETE", "PATCH"]
 
 
-def plain(status: int, message: str, **headers: str) -> Response:
-    """A plain-text answer (errors and refusals)."""
-    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
-    response.headers.update(headers)
-    return response
-
-
 @bp.route("/sparql", methods=METHODS + REFUSED_METHODS)
 def endpoint() -> Response:
     """Answer one SPARQL protocol request, or describe the service on a bare GET."""
@@ -49,6 +51,7 @@ def endpoint() -> Response:
     if request.method in REFUSED_METHODS:
         return plain(405, f"{request.method} is not allowed on /sparql: send queries with GET or POST.", Allow=", ".join(METHODS))
     config = current_app.config
+    operation = None
     try:
         operation = read_operation(request, int(config["MAX_QUERY_BYTES"]))
         if operation is None:
@@ -56,25 +59,24 @@ def endpoint() -> Response:
         size = len(operation.text.encode("utf-8"))
         if size > int(config["MAX_QUERY_BYTES"]):
             raise ProtocolError(413, f"The {operation.kind} is {size} bytes long; this service accepts at most {config['MAX_QUERY_BYTES']} bytes.")
+        guard.precheck(operation.text, int(config["MAX_QUERY_NESTING"]))
         if operation.kind == "update":
             return _update(operation)
         return _query(operation)
-    except ProtocolError as error:
-        return plain(error.status, error.message)
-    except guard.Refused as error:
-        return plain(error.status, str(error))
-    except StoreError as error:
-        log.error("store unavailable: %s", error)
-        return plain(503, f"The store is not available: {error}")
+    except HANDLED as error:
+        return error_response(error, f"The {operation.kind}" if operation is not None else "The request")
+
+
+def _policy() -> Policy:
+    return Policy(tuple(current_app.config["SERVICE_ALLOWLIST"]))
 
 
 def _query(operation: Operation) -> Response:
     config = current_app.config
-    scanned = guard.check(operation.text, is_update=False, allowlist=config["SERVICE_ALLOWLIST"])
     guard.check_dataset_iris(operation.default_graph_uris + operation.named_graph_uris)
     store = registry().get()
-    timeout = float(config["QUERY_TIMEOUT_SECONDS"])
     max_rows = int(config["MAX_RESULT_ROWS"])
+    max_bytes = int(config["MAX_RESULT_BYTES"])
     started = time.monotonic()
     outcome = None
     try:
@@ -82,31 +84,13 @@ def _query(operation: Operation) -> Response:
             operation.text,
             default_graph_uris=operation.default_graph_uris,
             named_graph_uris=operation.named_graph_uris,
-            union_default_graph=not scanned.has_from,
-            timeout=timeout,
+            timeout=float(config["QUERY_TIMEOUT_SECONDS"]),
             max_rows=max_rows,
+            max_bytes=max_bytes,
+            policy=_policy(),
         )
         fmt = negotiate(outcome.kind, request.accept_mimetypes, request.values.get("format"))
-        body, count = render(outcome, fmt, max_rows)
-    except QuerySyntaxError as error:
-        return plain(400, f"SPARQL syntax error: {error}")
-    except NotAcceptable as error:
-        return plain(406, str(error))
-    except TooManyResults as error:
-        return plain(
-            422,
-            f"The answer has more than {error.limit} rows, the most this service returns at once; "
-            "add LIMIT (and OFFSET to page through it), or download the dumps.",
-            **{"X-Result-Limit": str(error.limit)},
-        )
-    except QueryFailed as error:
-        log.warning("query failed: %s", error)
-        return plain(500, f"The query failed while running: {error}")
-    except QueryTimeout:
-        return plain(
-            503, f"The query ran longer than {timeout:g} s, the limit of this service, and was stopped; make it more selective or add LIMIT.",
-            **{"Retry-After": "60"},
-        )
+        body, count = render(outcome, fmt, max_rows, max_bytes)
     finally:
         if outcome is not None:
             outcome.close()  # an answer not read to its end stops computing now
@@ -129,15 +113,11 @@ def _update(operation: Operation) -> Response:
         return plain(403, "SPARQL Update needs a valid update token: send `Authorization: Bearer <token>`.")
     if operation.using_graph_uris or operation.using_named_graph_uris:
         raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: put USING / WITH in the update itself.")
-    guard.check(operation.text, is_update=True, allowlist=config["SERVICE_ALLOWLIST"])
     store = registry().get()
     try:
-        store.update(operation.text)
-    except QuerySyntaxError as error:
-        return plain(400, f"SPARQL syntax error: {error}")
-    except QueryFailed as error:
-        return plain(500, f"The update failed: {error}")
-    registry().forget_cached()
+        store.update(operation.text, policy=_policy(), timeout=float(config["QUERY_TIMEOUT_SECONDS"]))
+    finally:
+        registry().forget_cached()  # an update stopped half-way may have changed the store
     return Response(status=204)
 
 
@@ -156,7 +136,7 @@ def _graph_response(triples: list[ox.Triple]) -> Response:
     try:
         fmt = RDF_FORMATS[0] if wants_page else negotiate("graph", accept, request.args.get("format"))
     except NotAcceptable as error:
-        return plain(406, str(error))
+        return error_response(error)
     prefixes = {"sd": description.SD, "void": description.VOID, "dct": description.DCT, "tl": description.ONTOLOGY_IRI + "#"}
     body = ox.serialize(triples, format=fmt.engine, prefixes=prefixes if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
     response = Response(body, content_type="text/plain; charset=utf-8" if wants_page else fmt.content_type)
@@ -187,6 +167,6 @@ def void() -> Response:
         return Response(status=204, headers={"Allow": "GET, OPTIONS"})
     try:
         triples = description.void_description(url_for("sparql.endpoint", _external=True), _statistics(), _dump_urls())
-    except StoreError as error:
-        return plain(503, f"The store is not available: {error}")
+    except HANDLED as error:
+        return error_response(error, "The description")
     return _graph_response(triples)

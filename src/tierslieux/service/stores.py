@@ -17,7 +17,7 @@ from flask import current_app
 from ..release import BuildLayout
 from ..stores.base import Store
 from ..stores.embedded import EmbeddedStore
-from ..stores.query_processes import IsolatedStore
+from ..stores.query_processes import IsolatedStore, LongQuerySlots
 
 
 class StoreRegistry:
@@ -28,12 +28,24 @@ class StoreRegistry:
     """
 
     def __init__(
-        self, build_dir: Path, fixed_store: Store | None = None, *, writable: bool = False, processes: int = 4, timeout: float | None = None
+        self,
+        build_dir: Path,
+        fixed_store: Store | None = None,
+        *,
+        writable: bool = False,
+        processes: int = 4,
+        timeout: float | None = None,
+        memory_mb: int = 0,
+        long_query_seconds: float | None = None,
+        long_queries: int = 2,
     ):
         self.build_dir = Path(build_dir)
         self.writable = writable
         self.processes = processes
         self.timeout = timeout
+        self.memory_mb = memory_mb
+        # One set of slots per worker, kept across releases (a query on the old release still holds its slot).
+        self.long_queries = None if not long_query_seconds else LongQuerySlots(long_query_seconds, long_queries)
         self._fixed = fixed_store
         self._lock = threading.Lock()
         self._store: Store | None = fixed_store
@@ -75,7 +87,14 @@ class StoreRegistry:
     def _open(self) -> Store:
         if self.processes <= 0:
             return EmbeddedStore.open(self.store_dir, read_only=not self.writable)
-        return IsolatedStore.open(self.store_dir, read_only=not self.writable, processes=self.processes, default_timeout=self.timeout)
+        return IsolatedStore.open(
+            self.store_dir,
+            read_only=not self.writable,
+            processes=self.processes,
+            default_timeout=self.timeout,
+            memory_mb=self.memory_mb,
+            long_queries=self.long_queries,
+        )
 
     def cache(self, store: Store) -> dict[str, Any]:
         """Return a dict for values computed from ``store`` (statistics, descriptions)."""

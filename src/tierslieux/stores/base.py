@@ -41,6 +41,51 @@ class QueryFailed(Exception):
     """The engine could not evaluate the query (a failing SERVICE call, a type error it does not forgive…)."""
 
 
+class QueryRefused(Exception):
+    """A client's text asks for something the service does not do (``status``: the HTTP status to answer)."""
+
+    def __init__(self, message: str, status: int = 403):
+        super().__init__(message)
+        self.status = status
+
+
+class QueryOutOfMemory(Exception):
+    """The query process reached its memory limit and was replaced (``limit_mb``: the limit, in MiB)."""
+
+    def __init__(self, limit_mb: int | None):
+        super().__init__(limit_mb)
+        self.limit_mb = limit_mb
+
+
+class QueryBusy(Exception):
+    """The query ran past the time that makes it long while every slot for long queries was taken; it was stopped."""
+
+    def __init__(self, after_seconds: float, slots: int):
+        super().__init__(after_seconds, slots)
+        self.after_seconds = after_seconds
+        self.slots = slots
+
+
+class AnswerTooLarge(Exception):
+    """The answer is larger than the service's limit in bytes (``limit``)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A client's text: checked where it runs (``tierslieux.stores.policy.check``) before the engine sees it.
+
+    ``service_allowlist`` lists the endpoints ``SERVICE`` may call. A query
+    checked this way that names its own dataset with FROM is never given the
+    union default graph (pyoxigraph's union flag would replace FROM).
+    """
+
+    service_allowlist: tuple[str, ...] = ()
+
+
 @dataclass
 class QueryOutcome:
     """The answer to one query, read lazily.
@@ -77,6 +122,8 @@ class Store(Protocol):
         union_default_graph: bool = True,
         timeout: float | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
+        policy: Policy | None = None,
     ) -> QueryOutcome:
         """Run a SPARQL query.
 
@@ -85,12 +132,14 @@ class Store(Protocol):
         union of all named graphs when ``union_default_graph`` is true; pass
         false for a query that names its own dataset with FROM. ``max_rows``
         says the caller reads at most ``max_rows + 1`` rows or triples, so the
-        store may stop computing there.
+        store may stop computing there; ``max_bytes`` bounds the answer's size
+        (:class:`AnswerTooLarge` beyond). With a ``policy`` the text is a
+        client's: it is checked first (:class:`QueryRefused`).
         """
         ...
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update."""
+    def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
+        """Run a SPARQL update (checked first when a ``policy`` is given), within ``timeout`` seconds where the store can stop it."""
         ...
 
     def triples_count(self) -> int:

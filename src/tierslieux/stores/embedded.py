@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+from . import policy as rules
+from .base import Policy, QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+
+
+def check_client_text(sparql: str, policy: Policy, *, is_update: bool) -> bool:
+    """Refuse a client's text that breaks ``policy`` (``QueryRefused``); return whether it names its dataset with FROM.
+
+    Runs where the text is about to run (a query process, under the query's
+    deadline): the check may parse the text with rdflib, which can be slow
+    (rdflib is imported on the first text that needs it).
+    """
+    return rules.check(sparql, is_update=is_update, allowlist=policy.service_allowlist).has_from
 
 
 def _guarded(items: Iterator, deadline: float | None) -> Iterator:
@@ -66,22 +77,26 @@ class EmbeddedStore:
         union_default_graph: bool = True,
         timeout: float | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
+        policy: Policy | None = None,
     ) -> QueryOutcome:
-        """Run ``sparql`` in this process (see :meth:`Store.query`; ``max_rows`` is not needed here).
+        """Run ``sparql`` in this process (see :meth:`Store.query`; ``max_rows`` and ``max_bytes`` are not needed here).
 
         Raises :class:`QuerySyntaxError` for a query that does not parse and
         :class:`QueryTimeout` when the deadline passes before the first answer.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        if policy is not None and check_client_text(sparql, policy, is_update=False):
+            union_default_graph = False
         options: dict = {}
-        if default_graph_uris or named_graph_uris:
-            # Only named graphs given: the default graph is empty (SPARQL 1.1 Query, 13.2).
-            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
-            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
-        elif union_default_graph:
-            # Never together with FROM: pyoxigraph's union flag would silently replace the query's own dataset.
-            options["use_default_graph_as_union"] = True
         try:
+            if default_graph_uris or named_graph_uris:
+                # Only named graphs given: the default graph is empty (SPARQL 1.1 Query, 13.2).
+                options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
+                options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
+            elif union_default_graph:
+                # Never together with FROM: pyoxigraph's union flag would silently replace the query's own dataset.
+                options["use_default_graph_as_union"] = True
             result = self._store.query(sparql, **options)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
@@ -95,10 +110,15 @@ class EmbeddedStore:
             return QueryOutcome("boolean", boolean=bool(result))
         return QueryOutcome("graph", triples=_guarded(iter(result), deadline))
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update; refused on a read-only store."""
+    def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
+        """Run a SPARQL update (checked first when a ``policy`` is given); refused on a read-only store.
+
+        ``timeout`` is not enforced: an update in this process cannot be stopped (the service uses query processes).
+        """
         if self.read_only:
             raise StoreError("this store is opened read-only")
+        if policy is not None:
+            check_client_text(sparql, policy, is_update=True)
         try:
             self._store.update(sparql)
         except SyntaxError as error:

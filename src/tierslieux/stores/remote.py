@@ -42,7 +42,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from .base import QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
+from .base import Policy, QueryFailed, QueryOutcome, QuerySyntaxError, QueryTimeout, StoreError
 
 UnionMode = Literal["parameter", "native", "explicit"]
 UNION_MODES: tuple[str, ...] = ("parameter", "native", "explicit")
@@ -204,6 +204,16 @@ class RemoteStore:
         self._local = threading.local()
         self._state_lock = threading.Lock()
         self._state: tuple[float, dict[str, int]] | None = None
+        self._checker = None  # started on the first client text (tierslieux.stores.query_processes.TextChecker)
+
+    def _check(self, sparql: str, policy: Policy, *, is_update: bool, timeout: float | None) -> bool:
+        """Check a client's text in a checking process (never in this one); return whether it has FROM."""
+        from .query_processes import TextChecker
+
+        with self._state_lock:
+            if self._checker is None:
+                self._checker = TextChecker()
+        return self._checker.check(sparql, policy, is_update=is_update, timeout=timeout)
 
     @classmethod
     def open(cls, query_url: str, gsp_url: str | None = None, **options) -> RemoteStore:
@@ -333,9 +343,19 @@ class RemoteStore:
         union_default_graph: bool = True,
         timeout: float | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
+        policy: Policy | None = None,
     ) -> QueryOutcome:
-        """Send ``sparql`` to the store (see :meth:`tierslieux.stores.base.Store.query`); rows stream in as they are read."""
-        deadline = _Deadline(timeout if timeout is not None else self.default_timeout)
+        """Send ``sparql`` to the store (see :meth:`tierslieux.stores.base.Store.query`); rows stream in as they are read.
+
+        A ``policy`` is checked in a checking process first, under a time
+        limit of its own; ``max_bytes`` is left to the caller (the answer is read row by row).
+        """
+        limit = timeout if timeout is not None else self.default_timeout
+        # The check has its own time limit (a checking process may first have to start): the store's comes after it.
+        if policy is not None and self._check(sparql, policy, is_update=False, timeout=limit):
+            union_default_graph = False
+        deadline = _Deadline(limit)
         form = self._form(sparql, default_graph_uris, named_graph_uris, union_default_graph)
         connection, response = self._send(self.query_url, "POST", form, FORM, deadline, accept=ACCEPT)
         if response.status != 200:
@@ -369,11 +389,14 @@ class RemoteStore:
             raise QueryFailed(f"the store did not answer an ASK query with a boolean ({outcome.kind})")
         return bool(outcome.boolean)
 
-    def update(self, sparql: str) -> None:
-        """Send a SPARQL update to the store's update endpoint."""
+    def update(self, sparql: str, *, policy: Policy | None = None, timeout: float | None = None) -> None:
+        """Send a SPARQL update to the store's update endpoint (checked first, in a checking process, with a ``policy``)."""
         if not self.update_url:
             raise StoreError("this remote store has no update endpoint configured")
-        deadline = _Deadline(self.default_timeout)
+        limit = timeout if timeout is not None else self.default_timeout
+        if policy is not None:
+            self._check(sparql, policy, is_update=True, timeout=limit)
+        deadline = _Deadline(limit)
         connection, response = self._send(self.update_url, "POST", sparql.encode("utf-8"), "application/sparql-update", deadline)
         if response.status not in (200, 204):
             raise self._failure(connection, response, deadline, "update")
@@ -407,7 +430,9 @@ class RemoteStore:
         return f"{self.query_url}#{digest}"
 
     def close(self) -> None:
-        """Close this thread's kept-alive connection."""
+        """Close this thread's kept-alive connection (and stop the checking processes)."""
+        if self._checker is not None:
+            self._checker.close()
         cached = getattr(self._local, "connection", None)
         if cached is not None:
             self._discard(cached[1])

@@ -1,0 +1,220 @@
+"""A bounded load-and-abuse run: hostile clients and cheap clients at once against a real ``tierslieux serve``.
+
+``python benchmarks/abuse.py [--seconds 60] [--hostile 8] [--cheap 4]`` builds
+the repository's graph into a temporary folder (or uses ``--build-dir``),
+starts ``tierslieux serve`` with its defaults (or ``--threads``), and for
+``--seconds`` runs ``--hostile`` clients sending the hostile corpus of
+``tests/service/test_hardening.py`` (issue 13's reproducers) in turn and
+``--cheap`` clients sending a cheap ``ASK``. It reports, per kind of client,
+requests and answers by status, the cheap queries' p50/p95/p99, the peak
+resident memory of the whole service (gunicorn, workers, query processes;
+sampled from /proc every 0.2 s) and whether a gunicorn worker died. The
+report is written to ``benchmarks/abuse.md`` and replaces the "Load and
+abuse" section of ``benchmarks/RESULTS.md`` (between its markers; ``run.py``
+appends ``abuse.md`` again when it rewrites that file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from harness.load import Client, HttpRequest, percentile  # noqa: E402
+
+from tests.service.test_hardening import CORPUS, QUICK  # noqa: E402  (the corpus the tests attack with)
+
+BEGIN, END = "<!-- abuse: written by benchmarks/abuse.py -->", "<!-- /abuse -->"
+
+
+def free_port() -> int:
+    """A loopback port free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Resident memory of ``pids`` together."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid``, whichever of its threads started them."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(p) for p in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+def workers(master: int) -> set[int]:
+    """The gunicorn workers' ids (the master's children)."""
+    return set(children(master))
+
+
+def request_for(case) -> HttpRequest:
+    """The HTTP request of one corpus case."""
+    params = list(case.params)
+    if case.post:
+        path = "/sparql" + ("?" + urllib.parse.urlencode(params) if params else "")
+        return HttpRequest("POST", path, {"Content-Type": "application/sparql-query"}, case.query.encode("utf-8"))
+    return HttpRequest("GET", "/sparql?" + urllib.parse.urlencode([("query", case.query), *params]))
+
+
+def run(args: argparse.Namespace) -> str:
+    """Run the load and return the Markdown section."""
+    build_dir = args.build_dir
+    if build_dir is None:
+        from tierslieux.build.builder import build_release
+
+        build_dir = Path(tempfile.mkdtemp(prefix="abuse-build-"))
+        build_release(build_dir, validate=False)
+    port = free_port()
+    tierslieux = Path(sys.executable).with_name("tierslieux")
+    command = [str(tierslieux), "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads), "--build-dir", str(build_dir)]
+    log = open(Path(tempfile.gettempdir()) / f"abuse-serve-{port}.log", "wb")  # noqa: SIM115 -- the server's lifetime
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TIERSLIEUX_UPDATE_TOKEN": ""})
+    try:
+        deadline = time.monotonic() + 60
+        probe = Client("127.0.0.1", port, 5)
+        while probe.send(HttpRequest("GET", "/sparql?query=ASK%7B%7D")).status != 200:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"the server did not start: see {log.name}")
+            time.sleep(0.2)
+        probe.close()
+        before = workers(server.pid)
+        hostile = [request_for(case) for case in CORPUS if case.expected != frozenset({200})]
+        cheap = HttpRequest("GET", "/sparql?" + urllib.parse.urlencode({"query": QUICK}))
+        statuses: dict[str, Counter] = {"hostile": Counter(), "cheap": Counter()}
+        latencies: list[float] = []
+        lock = threading.Lock()
+        stop = time.monotonic() + args.seconds
+        peak = 0
+
+        def hostile_client(offset: int) -> None:
+            client = Client("127.0.0.1", port, 120)
+            index = offset
+            while time.monotonic() < stop:
+                answer = client.send(hostile[index % len(hostile)])
+                index += 1
+                with lock:
+                    statuses["hostile"][str(answer.status)] += 1
+
+        def cheap_client() -> None:
+            client = Client("127.0.0.1", port, 120)
+            while time.monotonic() < stop:
+                answer = client.send(cheap)
+                with lock:
+                    statuses["cheap"][str(answer.status)] += 1
+                    if answer.status == 200:
+                        latencies.append(answer.seconds)
+
+        threads = [threading.Thread(target=hostile_client, args=(i * 3,)) for i in range(args.hostile)]
+        threads += [threading.Thread(target=cheap_client) for _ in range(args.cheap)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            peak = max(peak, rss_bytes(tree(server.pid)))
+            time.sleep(0.2)
+        wall = time.monotonic() - started
+        after = workers(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    died = "none" if before == after else f"{len(before - after)} replaced"
+    settings = ", ".join(f"`{k}={v}`" for k, v in sorted(os.environ.items()) if k.startswith("TIERSLIEUX_") and "TOKEN" not in k and "PASSWORD" not in k)
+    lines = [
+        BEGIN,
+        "## Load and abuse",
+        "",
+        f"Measured by `python benchmarks/abuse.py --seconds {args.seconds} --hostile {args.hostile} --cheap {args.cheap}` on "
+        f"{datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}: `tierslieux serve --workers {args.workers} --threads {args.threads}` "
+        f"({settings or 'other settings default'}) on the repository's graph; {args.hostile} clients send issue 13's hostile corpus "
+        f"({len(hostile)} requests, `tests/service/test_hardening.py`) in turn while {args.cheap} send a cheap `ASK`, for {wall:.0f} s. "
+        "A shared 2-core machine: figures, not targets.",
+        "",
+        "| clients | kind | requests | answers by status |",
+        "|---|---|---|---|",
+    ]
+    for kind, count in (("hostile", args.hostile), ("cheap", args.cheap)):
+        by_status = ", ".join(f"{status}: {n}" for status, n in sorted(statuses[kind].items()))
+        lines.append(f"| {count} | {kind} | {sum(statuses[kind].values())} | {by_status} |")
+    lines.append("")
+    if latencies:
+        ms = [s * 1000 for s in latencies]
+        lines.append(
+            f"Cheap queries: p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+            f"max {max(ms):.0f} ms over {len(ms)} answers."
+        )
+    lines += [f"Peak resident memory of the whole service: {peak / 2**20:.0f} MiB. gunicorn workers died: {died}.", END]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the marked section of ``path`` with ``section`` (appended when absent)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Parse the command line, run, write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients send (bounded run)")
+    parser.add_argument("--hostile", type=int, default=8, help="clients sending the hostile corpus")
+    parser.add_argument("--cheap", type=int, default=4, help="clients sending a cheap ASK")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--build-dir", type=Path, default=None, help="a folder written by `tierslieux build` (default: build one)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    section = run(args)
+    args.out.with_name("abuse.md").write_text(section, encoding="utf-8")
+    write_section(args.out, section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
