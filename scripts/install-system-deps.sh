@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only when they are missing: chromium for the
-# browser tests, a JDK for the fast SHACL engine (TopQuadrant's, driven by a small Java class).
+# browser tests. (The fast SHACL engine is a Python wheel: no JDK is needed.)
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-system-deps: ${missing[*]} missing; run as root or: sudo apt-get install -y ${missing[*]}" >&2
