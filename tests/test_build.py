@@ -161,8 +161,8 @@ def test_a_store_that_fails_beside_the_dumps_publishes_nothing_and_leaves_no_wor
     dumps_written: list[Path] = []
     real_write_dumps = build.write_dumps
 
-    def recording_write_dumps(store, dumps_dir, executor=None):
-        written = real_write_dumps(store, dumps_dir, executor)
+    def recording_write_dumps(store, dumps_dir, *args, **kwargs):
+        written = real_write_dumps(store, dumps_dir, *args, **kwargs)
         dumps_written.append((dumps_dir, sorted(p.name for p in dumps_dir.iterdir())))
         return written
 
