@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create the virtual environment and install the project (done by every target)
 
-system-deps: ## Install the Debian packages the tests need (chromium, a JDK), when missing
+system-deps: ## Install the Debian packages the tests need (chromium), when missing
 	@bash scripts/install-system-deps.sh
 
 reference-data: setup ## Fetch @etalab/decoupage-administratif (pinned) with npm and regenerate mappings/reference/*.csv (committed)
@@ -52,7 +52,7 @@ serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)
 test: setup system-deps ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process, no JVM)
+test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process)
 	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then the matcher's speed, benchmarks/MATCHING.md

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only when they are missing: chromium for the
-# browser tests, a JDK for the fast SHACL engine (TopQuadrant's, driven by a small Java class),
-# nginx for the reverse proxy that must stand in front of the service (server/nginx/, tests/service/test_slow_clients.py).
+# browser tests, nginx for the reverse proxy that must stand in front of the service (server/nginx/,
+# tests/service/test_slow_clients.py). The fast SHACL engine is a Python wheel: no JDK is needed.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -290,35 +290,8 @@ def test_manifest_names_the_engine_and_the_result_has_phases(repo, tmp_path):
     assert {"parse", "dumps", "store", "validation", "waiting for validation"} <= set(result.phases)
 
 
-def _without_java(monkeypatch, tmp_path: Path) -> None:
-    empty = tmp_path / "no-java"
-    empty.mkdir()
-    monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setenv("PATH", str(empty))
-
-
 def test_auto_takes_pyshacl_for_small_sources(repo, tmp_path):
-    assert choose_engine("auto", [f.path for f in build.all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")]) == ("pyshacl", None)
-
-
-def test_auto_falls_back_to_pyshacl_with_a_notice_when_java_is_missing(repo, tmp_path, monkeypatch):
-    _without_java(monkeypatch, tmp_path)
-    monkeypatch.setattr(shacl, "AUTO_FAST_FROM_BYTES", 0)
-    result = CliRunner().invoke(main, build_args(repo, tmp_path / "b") + ["--engine", "auto"])
-    assert result.exit_code == 0, result.output
-    notices = [line for line in result.output.splitlines() if line.startswith("notice:")]
-    assert len(notices) == 1 and "not found" in notices[0] and "with pySHACL instead" in notices[0]
-    assert BuildLayout(tmp_path / "b").manifest()["validation"]["engine"] == "pyshacl"
-
-
-def test_the_fast_engine_without_java_is_a_clear_error_and_publishes_nothing(repo, tmp_path, monkeypatch):
-    _without_java(monkeypatch, tmp_path)
-    monkeypatch.setenv("TIERSLIEUX_CACHE_DIR", str(tmp_path / "cache"))  # no compiled driver: javac is looked for first
-    with pytest.raises(ValidationFailed, match=r"JavaSetupError: javac not found"):
-        build_mini(repo, tmp_path / "b", engine="fast")
-    assert list((tmp_path / "b/releases").iterdir()) == []
-    result = CliRunner().invoke(main, build_args(repo, tmp_path / "c") + ["--engine", "fast"])
-    assert result.exit_code == 2 and "javac not found" in result.output and "Traceback" not in result.output
+    assert choose_engine("auto", [f.path for f in build.all_source_files(data_dir=repo / "data", ontology_dir=repo / "ontology")]) == "pyshacl"
 
 
 @pytest.mark.slow

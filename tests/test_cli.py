@@ -302,5 +302,5 @@ def test_every_command_reading_a_build_folder_calls_it_build_dir(runner, name):
 def test_validate_takes_engine_auto(runner):
     files = sorted((REPO_ROOT / "data" / "curated").glob("*.ttl")) + sorted((REPO_ROOT / "ontology").rglob("*.ttl"))
     result = runner.invoke(main, ["validate", "--engine", "auto", *map(str, files)])
-    assert result.exit_code == 0, result.output  # small sources: auto chooses pySHACL, with no notice
+    assert result.exit_code == 0, result.output  # small sources: auto chooses pySHACL
     assert "notice:" not in result.output

@@ -202,15 +202,14 @@ def build_release(
     ontology_dir: Path = ONTOLOGY_DIR,
     shapes_dir: Path = SHAPES_DIR,
     engine: str = "pyshacl",
-    notify: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build a release into ``out_root`` and publish it as ``current``.
 
     Raises :class:`BuildRefused` when the graph does not conform (nothing is
     published) and ``RDFSyntaxError`` when a source cannot be parsed.
     ``engine`` chooses the SHACL engine: ``pyshacl`` (the reference),
-    ``fast`` (TopQuadrant's, same results, for big graphs) or ``auto`` (see
-    :func:`choose_engine`; ``notify`` receives its notice). The validation runs
+    ``fast`` (the ``shacl`` package's, same results, for big graphs) or ``auto`` (see
+    :func:`choose_engine`). The validation runs
     in a child process while the store and dumps are written into a work
     folder, which is published only once the graph is known to conform.
     """
@@ -226,9 +225,7 @@ def build_release(
     phases = _Phases()
     job = outcome = None
     if validate:
-        engine, notice = choose_engine(engine, [source.path for source in files])
-        if notice and notify:
-            notify(notice)
+        engine = choose_engine(engine, [source.path for source in files])
         validation_started = time.perf_counter()
         # The files hold the ontology and vocabularies already, so no model is mixed in again.
         job = ValidationJob([source.path for source in files], shapes_dir, engine,

@@ -39,7 +39,6 @@ def build(build_dir: Path | None, if_needed: bool, lang: str, ontology_dir: Path
             shapes_dir=shapes_dir,
             data_dir=data_dir,
             engine=engine,
-            notify=lambda notice: click.echo(notice, err=True),
         )
     except RDFSyntaxError as error:
         click.echo(f"error: {error}", err=True)

@@ -11,8 +11,8 @@ from ..validation import AUTO_FAST_FROM_BYTES, ENGINES
 
 #: what the engines are, for the options' help
 ENGINES_HELP = (
-    "pySHACL (the reference), TopQuadrant's (fast: same results, faster on big graphs; needs a JDK), "
-    f"or auto: pySHACL under {AUTO_FAST_FROM_BYTES // 1_000_000} MB of sources, the fast one above (pySHACL, with a notice, when Java is missing)"
+    "pySHACL (the reference), the shacl package's (fast: same results, much faster on big graphs), "
+    f"or auto: pySHACL under {AUTO_FAST_FROM_BYTES // 1_000_000} MB of sources, the fast one above"
 )
 
 #: ``--engine``: which SHACL engine validates (``build`` and ``validate``).

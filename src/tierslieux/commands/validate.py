@@ -39,9 +39,7 @@ def validate(paths: tuple[Path, ...], lang: str, output_format: str, engine: str
     (warnings allowed), 1 when it does not, 2 when a file cannot be read.
     """
     sources = all_source_files()
-    engine, notice = choose_engine(engine, list(paths) or [f.path for f in sources])
-    if notice:
-        click.echo(notice, err=True)
+    engine = choose_engine(engine, list(paths) or [f.path for f in sources])
     try:
         if paths:
             data_files = [f.path for f in sources if f.path.resolve().is_relative_to(DATA_DIR.resolve())]

@@ -1,6 +1,6 @@
 """What a SHACL validation found, whichever engine ran it: the outcome, its results and a readable report.
 
-Both engines (pySHACL in :mod:`.shacl`, TopQuadrant's in :mod:`.fast`) hand a
+Both engines (pySHACL in :mod:`.shacl`, the ``shacl`` package's in :mod:`.fast`) hand a
 SHACL report graph to :func:`results_from_report`, so their outcomes compare
 result by result.
 """

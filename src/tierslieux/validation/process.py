@@ -1,10 +1,10 @@
 """SHACL validation of source files in a child process, so that a build writes its store and dumps meanwhile.
 
 The child runs pySHACL (which needs a Python interpreter of its own to run
-beside the build) or the fast engine (whose JVM it starts), and sends back the
+beside the build) or the fast engine, and sends back the
 :class:`~tierslieux.validation.ValidationOutcome`. It leads a process group of
-its own, so that cancelling the job also stops the JVM it started. A child
-whose build is gone (killed, say) stops too, JVM included, and removes its
+its own, so that cancelling the job also stops whatever it started. A child
+whose build is gone (killed, say) stops too, and removes its
 answer file: nobody will read it.
 """
 
@@ -28,7 +28,7 @@ from .shacl import ENGINES
 
 
 class ValidationFailed(RuntimeError):
-    """The validation process failed (not a syntax error: the engine, Java, or the process itself)."""
+    """The validation process failed (not a syntax error: the engine or the process itself)."""
 
 
 def validate_files(paths: list[Path], shapes_dir: Path, engine: str, graphs: list[str] | None = None,
@@ -41,7 +41,7 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str, graphs: lis
     with the reviewed ``overrides`` file) are validated, and each source graph is
     checked on its own for the shapes' cardinality limits (:mod:`.per_source`).
     Without ``graphs`` the files are validated as one graph. With ``engine="fast"``
-    the files are read by the JVM only; with ``pyshacl`` they are parsed by rdflib
+    the files are read by the engine (Rust) only; with ``pyshacl`` they are parsed by rdflib
     into one graph (errors name file, line and column).
     """
 
@@ -104,7 +104,7 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
 
 
 def _stop_with_parent(parent: int, answer: Path) -> None:
-    """Wait until the build ``parent`` is gone, then remove the answer file and stop this process group (and its JVM)."""
+    """Wait until the build ``parent`` is gone, then remove the answer file and stop this process group."""
     while os.getppid() == parent:
         time.sleep(0.5)
     answer.unlink(missing_ok=True)
@@ -174,7 +174,7 @@ class ValidationJob:
         return payload
 
     def cancel(self) -> None:
-        """Stop the validation and whatever it started (a JVM); nothing happens when it has ended."""
+        """Stop the validation and whatever it started; nothing happens when it has ended."""
         if self._process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGTERM)

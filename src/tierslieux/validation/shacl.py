@@ -11,30 +11,22 @@ from ..namespaces import bind_prefixes
 from .inputs import load_model, load_shapes
 from .outcome import ValidationOutcome, results_from_report
 
-#: the SHACL engines: pySHACL (the reference) and TopQuadrant's (:mod:`tierslieux.validation.fast`)
+#: the SHACL engines: pySHACL (the reference) and the ``shacl`` package's (:mod:`tierslieux.validation.fast`)
 ENGINES = ("pyshacl", "fast")
 #: ``auto`` validates sources of this many bytes or more with the fast engine (about 150,000 triples of Turtle)
 AUTO_FAST_FROM_BYTES = 8_000_000
 
 
-def choose_engine(engine: str, paths: list[Path]) -> tuple[str, str | None]:
-    """Return the SHACL engine to run for ``engine``, and a one-line notice when ``auto`` could not have its choice.
+def choose_engine(engine: str, paths: list[Path]) -> str:
+    """Return the SHACL engine to run for ``engine`` (validating the files of ``paths``).
 
     ``auto`` is pySHACL, the reference, for sources under :data:`AUTO_FAST_FROM_BYTES`,
-    and the fast engine above, unless Java is missing: then pySHACL, with a notice.
+    and the fast engine above.
     """
     if engine != "auto":
-        return engine, None
+        return engine
     size = sum(path.stat().st_size for path in paths)
-    if size < AUTO_FAST_FROM_BYTES:
-        return "pyshacl", None
-    from .fast.jvm import JavaSetupError, driver
-
-    try:
-        driver()  # finds java and javac, and compiles the driver once, before a child process needs it
-    except JavaSetupError as error:
-        return "pyshacl", f"notice: {error}; validating {size / 1e6:,.0f} MB of sources with pySHACL instead (slow on big graphs)"
-    return "fast", None
+    return "pyshacl" if size < AUTO_FAST_FROM_BYTES else "fast"
 
 
 def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | None = None, engine: str = "pyshacl") -> ValidationOutcome:
@@ -42,9 +34,9 @@ def validate_graph(data: Graph, *, shapes: Graph | None = None, model: Graph | N
 
     ``model`` defaults to the repository's ontology and vocabularies; pass an
     empty graph when ``data`` already holds them. Warnings and Infos do not
-    break conformance; only Violations do. ``engine="fast"`` runs TopQuadrant's
-    SHACL engine instead of pySHACL (:mod:`tierslieux.validation.fast`: the same
-    results, much faster on big graphs; it needs a JDK).
+    break conformance; only Violations do. ``engine="fast"`` runs the ``shacl``
+    engine (Rust) instead of pySHACL (:mod:`tierslieux.validation.fast`: the same
+    results, much faster on big graphs).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; known: {', '.join(ENGINES)}")

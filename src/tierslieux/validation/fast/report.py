@@ -1,26 +1,13 @@
-"""The fast engine's results as the project's :class:`~tierslieux.validation.ValidationOutcome`, report graph included."""
+"""The fast engine's SHACL report as the project's :class:`~tierslieux.validation.ValidationOutcome`, normalised like pySHACL's."""
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ...namespaces import bind_prefixes
 from ..outcome import ValidationOutcome, results_from_report
-from .engine import RawResult
-
-#: Severities that do not break conformance, as pySHACL counts them with ``allow_warnings=True``.
-ALLOWED_SEVERITIES = (SH.Warning, SH.Info)
-
-
-def _copy_path(shapes: Graph, node: Node, report: Graph) -> None:
-    """Copy a path expression (blank nodes and lists) of the shapes graph into the report."""
-    if not isinstance(node, BNode):
-        return
-    for predicate, obj in shapes.predicate_objects(node):
-        report.add((node, predicate, obj))
-        _copy_path(shapes, obj, report)
 
 
 def ask_components(shapes: Graph) -> set[Node]:
@@ -33,45 +20,46 @@ def ask_components(shapes: Graph) -> set[Node]:
     }
 
 
-def report_graph(raw: list[RawResult], shapes: Graph, *, like_pyshacl: bool = True) -> Graph:
-    """Return the SHACL validation report of ``raw`` results.
+def _move_structure(source: Graph, node: Node, target: Graph, *, remove: bool) -> None:
+    """Copy (or, with ``remove``, delete) the blank node structure of a path expression at ``node``."""
+    if not isinstance(node, BNode):
+        return
+    for predicate, obj in list(source.predicate_objects(node)):
+        if remove:
+            source.remove((node, predicate, obj))
+        else:
+            target.add((node, predicate, obj))
+        _move_structure(source, obj, target, remove=remove)
 
-    A path that is not an IRI (an inverse path…) is copied from the source
-    shape's ``sh:path`` in ``shapes``, whose blank nodes the engine kept.
-    ``like_pyshacl`` leaves out ``sh:value`` where pySHACL does: in results of
-    an ASK-validated constraint component on a property shape (the SHACL
-    specification gives the value node there, as TopQuadrant's engine does).
+
+def like_pyshacl(report: Graph, shapes: Graph) -> Graph:
+    """Normalise ``report`` where pySHACL's differs from the engine's, and return it.
+
+    * pySHACL gives no ``sh:value`` in results of an ASK-validated constraint
+      component on a property shape (a result with a ``sh:resultPath``); the SHACL
+      specification gives the value node there, and so does the ``shacl`` engine.
+    * A path that is not an IRI (an inverse path…) is the source shape's own
+      ``sh:path`` node in pySHACL's report; the engine writes a copy.
     """
-    valueless = ask_components(shapes) if like_pyshacl else set()
-    report = bind_prefixes(Graph())
-    root = BNode()
-    report.add((root, RDF.type, SH.ValidationReport))
-    report.add((root, SH.conforms, Literal(all(r.severity in ALLOWED_SEVERITIES for r in raw))))
-    for result in raw:
-        node = BNode()
-        report.add((root, SH.result, node))
-        report.add((node, RDF.type, SH.ValidationResult))
-        report.add((node, SH.focusNode, result.focus_node))
-        report.add((node, SH.resultSeverity, result.severity))
-        report.add((node, SH.sourceShape, result.source_shape))
-        report.add((node, SH.sourceConstraintComponent, result.component))
-        if result.path is not None:
-            report.add((node, SH.resultPath, result.path))
-        elif result.complex_path:
-            path = shapes.value(result.source_shape, SH.path)
-            if path is not None:
-                report.add((node, SH.resultPath, path))
-                _copy_path(shapes, path, report)
-        on_property_shape = shapes.value(result.source_shape, SH.path) is not None
-        if result.value is not None and not (result.component in valueless and on_property_shape):
-            report.add((node, SH.value, result.value))
-        for message in result.messages:
-            report.add((node, SH.resultMessage, message))
+    valueless = ask_components(shapes)
+    for result in list(report.subjects(RDF.type, SH.ValidationResult)):
+        path = report.value(result, SH.resultPath)
+        if path is None:
+            continue
+        if report.value(result, SH.sourceConstraintComponent) in valueless:
+            report.remove((result, SH.value, None))
+        shape_path = shapes.value(report.value(result, SH.sourceShape), SH.path)
+        if isinstance(path, BNode) and isinstance(shape_path, BNode):
+            _move_structure(report, path, report, remove=True)
+            report.set((result, SH.resultPath, shape_path))
+            _move_structure(shapes, shape_path, report, remove=False)
     return report
 
 
-def outcome(raw: list[RawResult], shapes: Graph) -> ValidationOutcome:
-    """Return the :class:`ValidationOutcome` of ``raw`` results, built like the pySHACL one (same results, same order)."""
-    report = report_graph(raw, shapes)
-    conforms = bool(report.value(report.value(predicate=RDF.type, object=SH.ValidationReport), SH.conforms).toPython())
-    return ValidationOutcome(conforms=conforms, report=report, results=results_from_report(report))
+def outcome(report: Graph, shapes: Graph) -> ValidationOutcome:
+    """Return the :class:`ValidationOutcome` of the engine's ``report``, normalised by :func:`like_pyshacl`."""
+    report = bind_prefixes(like_pyshacl(report, shapes))
+    root = report.value(predicate=RDF.type, object=SH.ValidationReport)
+    if root is None:
+        raise RuntimeError("the SHACL engine's report has no sh:ValidationReport")
+    return ValidationOutcome(conforms=bool(report.value(root, SH.conforms).toPython()), report=report, results=results_from_report(report))
