@@ -8,6 +8,9 @@ compared with the same query run by pyoxigraph in this process.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -159,5 +162,34 @@ def test_open_refuses_a_folder_that_is_not_a_store_and_leaves_no_process(tmp_pat
 def _runs_on(proc: Path, store: Path) -> bool:
     try:
         return str(store).encode() in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_query_processes_end_when_their_parent_is_killed(store_dir):
+    """A worker killed outright (SIGKILL: no clean-up runs) leaves no query process behind holding the store."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tierslieux.stores.query_processes import IsolatedStore\n"
+        "store = IsolatedStore.open(Path(sys.argv[1]), processes=2)\n"
+        "print(' '.join(map(str, store.pool.pids())), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(store_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    children = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(children) == 2
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "query processes outlived their parent"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False

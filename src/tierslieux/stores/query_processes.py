@@ -57,6 +57,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..children import end_with_parent
 from .base import (
     AnswerTooLarge,
     Policy,
@@ -183,13 +184,6 @@ def _answer(conn: Connection, store: EmbeddedStore | None, request: tuple) -> No
         conn.send(("error", "failed", f"{type(error).__name__}: {error}"))
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Exit as soon as the parent is gone (the engine releases the GIL while it computes, so this runs)."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
-
-
 def _serve(conn: Connection, store: EmbeddedStore | None) -> None:
     """Answer requests until the parent closes the socket."""
     while True:
@@ -212,7 +206,7 @@ def child_main(argv: list[str]) -> int:
     """
     fd, store_arg, mode = int(argv[0]), argv[1], argv[2]
     memory_mb = int(argv[3]) if len(argv) > 3 else 0
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    end_with_parent(os.getppid(), lambda: os._exit(0), interval=1.0)
     conn = Connection(fd)
     store = None
     if store_arg != "-":

@@ -18,10 +18,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
+from ..children import end_with_parent
 from ..rdfio import RDFSyntaxError
 from .outcome import ValidationOutcome
 from .shacl import ENGINES
@@ -52,12 +51,13 @@ def validate_files(paths: list[Path], shapes_dir: Path, engine: str, graphs: lis
     shapes = load_shapes(shapes_dir)
     if graphs is None:
         return _validate(paths, None, shapes, engine)
+    from rdflib.namespace import SH
+
     from ..build.dumps import load_sources
     from ..build.resolve import read_overrides, resolve
     from ..build.sources import SourceFile
     from .outcome import results_from_report
     from .per_source import check_sources
-    from rdflib.namespace import SH
 
     store = load_sources([SourceFile(Path(p), g) for p, g in zip(paths, graphs, strict=True)])
     superseded = resolve(store, read_overrides(overrides)).superseded()
@@ -103,10 +103,8 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
     return validate_graph(data, shapes=shapes, model=Graph())
 
 
-def _stop_with_parent(parent: int, answer: Path) -> None:
-    """Wait until the build ``parent`` is gone, then remove the answer file and stop this process group."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
+def _stop_after_parent(answer: Path) -> None:
+    """The build is gone: remove the answer file and stop this process group (with anything the engine started)."""
     answer.unlink(missing_ok=True)
     if os.getpgrp() == os.getpid():  # the group of its own that ValidationJob gave it
         os.killpg(os.getpid(), signal.SIGKILL)
@@ -119,7 +117,7 @@ def _child_main() -> None:
     ``argv[2]`` is the build's process id: the validation stops when that process is gone.
     """
     answer, parent = Path(sys.argv[1]), int(sys.argv[2])
-    threading.Thread(target=_stop_with_parent, args=(parent, answer), daemon=True).start()
+    end_with_parent(parent, lambda: _stop_after_parent(answer))
     job = json.load(sys.stdin)
     try:
         message = ("ok", validate_files([Path(p) for p in job["paths"]], Path(job["shapes_dir"]), job["engine"], job.get("graphs"),
