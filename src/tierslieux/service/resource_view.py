@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import current_app
+from rdflib import URIRef
 
+from .. import namespaces
 from ..namespaces import BASE, ID_BASE, PREFIXES, sparql_prologue
 from ..stores.base import Store
 
@@ -72,12 +74,8 @@ def link_target(iri: str) -> str | None:
 
 
 def short_name(iri: str) -> str:
-    """Return ``prefix:local`` for an IRI under one of the project's prefixes, or the IRI itself."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(best) and re.fullmatch(r"[A-Za-z0-9_.-]*", iri[len(namespace) :]):
-            best, name = namespace, f"{prefix}:{iri[len(namespace):]}"
-    return name if best else iri
+    """Return ``prefix:local`` for an IRI under one of the project's prefixes, or the IRI itself (no brackets on a page)."""
+    return namespaces.short_name(URIRef(iri)).removeprefix("<").removesuffix(">")
 
 
 @dataclass
