@@ -13,6 +13,7 @@ from tierslieux.paths import QUERIES_DIR
 from tierslieux.queries.named import load_named_queries
 
 from .conftest import REPO_ROOT
+from .service.conftest import built  # noqa: F401  (a pytest fixture)
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 SPARQL_BLOCKS = re.findall(r"```sparql\n(.*?)```", README, flags=re.DOTALL)
@@ -46,3 +47,16 @@ def test_readme_query_commands_name_real_queries_and_parameters(command):
     declared = {p.name for p in queries[name].parameters}
     given = {words[i + 1].split("=")[0] for i, w in enumerate(words) if w == "--param"}
     assert given <= declared
+
+
+@pytest.mark.parametrize("sparql", SPARQL_BLOCKS, ids=lambda q: q.split("SELECT")[1][:40])
+def test_readme_sparql_runs_from_the_command_line(sparql, built, tmp_path):
+    """The README says to save its query as a .rq file and run ``tierslieux query --file`` on it."""
+    from click.testing import CliRunner
+
+    from tierslieux.cli import main
+
+    (tmp_path / "coroutine.rq").write_text(sparql, encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", "--file", str(tmp_path / "coroutine.rq"), "--build-dir", str(built.root)])
+    assert result.exit_code == 0, result.output
+    assert "tlg:census/cget-2019" in result.output and "tlg:curated/" in result.output
