@@ -252,9 +252,10 @@ def test_long_queries_beyond_the_slots_are_stopped_with_retry_after(hardened):
     assert quick.status == 200
     assert len(answers) == 4 and all(a.status == 503 and "Retry-After" in a.headers for a in answers), [(a.status, a.body) for a in answers]
     busy = [a for a in answers if "other long queries were running, the most this service runs at once" in a.body]
-    timed_out = [a for a in answers if "ran longer than" in a.body]
-    # At least one is stopped for want of a slot; how many depends on when each reached its worker on a loaded machine.
-    assert len(busy) >= 1 and len(busy) + len(timed_out) == 4, [a.body for a in answers]
+    stopped = [a for a in answers if "ran longer than" in a.body or "needs more memory than this service allows" in a.body]
+    # At least one is stopped for want of a slot; how many depends on when each reached its worker on a loaded machine,
+    # and one that got a slot ends at the time limit or, this server's memory limit being small, at that limit.
+    assert len(busy) >= 1 and len(busy) + len(stopped) == 4, [a.body for a in answers]
     assert all(a.headers["Retry-After"] == "10" for a in busy)
 
 

@@ -130,6 +130,13 @@ def scan(text: str) -> Scan:
     return result
 
 
+def preload() -> None:
+    """Import rdflib's SPARQL parser now: a query process does so before it limits its address space, because mapping
+    a library's code later can fail under the limit (an ``ImportError`` instead of the check)."""
+    import rdflib.plugins.sparql.algebra  # noqa: F401
+    import rdflib.plugins.sparql.parser  # noqa: F401
+
+
 def _rdflib_reading(text: str, is_update: bool) -> Scan:
     """The same facts read by rdflib's parser; :class:`Refused` (400) when rdflib cannot parse the text."""
     from rdflib import URIRef, Variable

@@ -71,6 +71,7 @@ from .base import (
     StoreError,
 )
 from .embedded import EmbeddedStore, check_client_text
+from .policy import preload as preload_policy_parser
 
 #: Rows (or triples) sent in one message at most.
 CHUNK_ITEMS = 2000
@@ -220,6 +221,7 @@ def child_main(argv: list[str]) -> int:
     server = threading.Thread(target=_serve, args=(conn, store), name="answers")
     server.start()  # before the limit: the stack's address space is reserved now
     if memory_mb > 0:
+        preload_policy_parser()
         limit = memory_mb << 20
         try:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
