@@ -26,13 +26,12 @@ import html
 import logging
 import threading
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, XSD
 
 from ..namespaces import ONTOLOGY_IRI, TL, bind_prefixes, graph_iri
-from ..rdfio import write_atomically
+from ..rdfio import rdflib_term, write_atomically
 from ..stores.base import Store
 from .cache import cache_dir
 from .stores import registry
@@ -53,20 +52,10 @@ def ontology_graph(store: Store) -> Graph:
     outcome = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}")
     graph = bind_prefixes(Graph())
     for triple in outcome.triples:
-        graph.add(tuple(_rdflib_term(term) for term in (triple.subject, triple.predicate, triple.object)))
+        graph.add(tuple(rdflib_term(term) for term in (triple.subject, triple.predicate, triple.object)))
     if not len(graph):
         raise OntologyMissing(f"the store has no ontology graph <{ONTOLOGY_GRAPH}>: was the release built from ontology/*.ttl?")
     return graph
-
-
-def _rdflib_term(term: ox.Term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def prepare_for_pylode(graph: Graph, language: str) -> Graph:
