@@ -3,8 +3,7 @@
 gunicorn's threaded workers wait, without a time limit, for the header of a
 connection they took: a few clients sending one byte a second hold every
 thread (docs/operations.md). nginx stands in front: here fifty connections
-send their headers one byte a second while a normal client is answered within
-a second, and nginx closes a connection whose header is not complete after
+send their headers one byte a second while a normal client is still answered, and nginx closes a connection whose header is not complete after
 its ``client_header_timeout`` (shortened for the test; the one change to the
 configuration besides the two addresses).
 """
@@ -38,6 +37,8 @@ SLOW_CONNECTIONS = 50
 #: (16: a connection counts once its header is read, and the test's clients all come from 127.0.0.1).
 SLOW_BODIES = 12
 HEADER_TIMEOUT_SECONDS = 3
+#: seconds within which a normal client must be answered meanwhile (never, without the proxy)
+ANSWERED_WITHIN = 10.0
 
 
 def nginx_config(tmp: Path, listen: int, upstream: int) -> Path:
@@ -153,8 +154,10 @@ def test_slow_headers_do_not_stop_a_normal_client_behind_nginx(proxied):
     _, url = proxied
     answers = answered_meanwhile(url, Slowloris(url, SLOW_CONNECTIONS))
     assert answers and all(status == 200 for status, _ in answers)
+    # Without the proxy such a client is not answered at all while the slow ones hold the threads; how fast it is
+    # answered here depends on what else the machine runs, so the bound is generous (make bench measures latency).
     slowest = max(seconds for _, seconds in answers)
-    assert slowest < 1.0, f"a normal client waited {slowest:.2f} s behind {SLOW_CONNECTIONS} slow headers"
+    assert slowest < ANSWERED_WITHIN, f"a normal client waited {slowest:.2f} s behind {SLOW_CONNECTIONS} slow headers"
 
 
 def test_slow_bodies_do_not_stop_a_normal_client_behind_nginx(proxied):
@@ -167,8 +170,10 @@ def test_slow_bodies_do_not_stop_a_normal_client_behind_nginx(proxied):
     )
     answers = answered_meanwhile(url, Slowloris(url, SLOW_BODIES, head=head, drip=body + b" " * 1000))
     assert answers and all(status == 200 for status, _ in answers)
+    # Without the proxy such a client is not answered at all while the slow ones hold the threads; how fast it is
+    # answered here depends on what else the machine runs, so the bound is generous (make bench measures latency).
     slowest = max(seconds for _, seconds in answers)
-    assert slowest < 1.0, f"a normal client waited {slowest:.2f} s behind {SLOW_BODIES} slow bodies"
+    assert slowest < ANSWERED_WITHIN, f"a normal client waited {slowest:.2f} s behind {SLOW_BODIES} slow bodies"
 
 
 def test_nginx_closes_a_header_that_never_ends(proxied):
