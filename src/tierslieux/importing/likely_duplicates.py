@@ -26,7 +26,8 @@ comes first. Rows are sorted by name key, then the two IRIs.
 
 Columns: ``key, place, label, commune, sources, other_place, other_label, other_commune, other_sources,
 distance_m, reason``; ``commune`` is the INSEE code (empty without one), ``sources`` the named graphs
-describing the place (``tlg:census/cget-2019``; an import written with ``--out`` is named by its file),
+describing the place (``tlg:census/cget-2019``; an import's own places are named by the graph of its
+profile's ``output``, ``tlg:networks/mediation-num``, even when ``--out`` writes them elsewhere),
 ``distance_m`` the distance rounded to the metre (empty when a side has no coordinates).
 """
 
