@@ -62,7 +62,8 @@ def read_files(files: list[Path], data_dir: Path) -> Existing:
 
     Raises :class:`ImportFailure` naming the file, line and column of a syntax error.
     """
-    existing = Existing()
+    sources: dict[URIRef, list[str]] = {}
+    parts = []
     for path in files:
         try:
             part = parse_file(path)
@@ -71,9 +72,16 @@ def read_files(files: list[Path], data_dir: Path) -> Existing:
         name = source_name(path, data_dir)
         for subject in set(part.subjects()):
             if isinstance(subject, URIRef):
-                existing.sources.setdefault(subject, []).append(name)
-        existing.graph += part
-    return existing
+                sources.setdefault(subject, []).append(name)
+        parts.append(part)
+    if not parts:
+        return Existing(Graph(), sources)
+    # Copying triples costs as much as parsing them: the largest file (the census) becomes the union, the others join it.
+    union = max(parts, key=len)
+    for part in parts:
+        if part is not union:
+            union += part
+    return Existing(union, sources)
 
 
 def load_existing(mapping: Mapping, data_dir: Path, output: Path) -> Existing:
