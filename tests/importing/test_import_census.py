@@ -11,6 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from tierslieux.importing.issues import WARNING
+from tierslieux.importing.likely_duplicates import report_csv as duplicates_csv
 from tierslieux.importing.pipeline import run_import
 from tierslieux.namespaces import GEO, PLACE_KIND, PROV, TL, WGS84, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR, turtle_files
@@ -222,6 +223,20 @@ def test_curated_matches_report():
     assert ",matched (reviewed override),490," in rows["la-cordee"]
     assert "not matched (no candidate)" in rows["la-cantine"]  # closed before 2019, not in the census
     assert "not matched (no candidate)" in rows["jokkolabs"]  # Dakar: never matched to a French place
+
+
+
+def test_committed_likely_duplicates_report_is_this_imports(census):
+    """The census's places with a curated namesake kept apart: Arrêt Minute (the curated place has no commune,
+    the census has two, in Coutras and Libourne) and Jokkolabs (Dakar, a locality abroad, and Nanterre)."""
+    committed = (REPO_ROOT / "data" / "census" / "curated-likely-duplicates.csv").read_text(encoding="utf-8")
+    assert duplicates_csv(census.duplicates) == committed
+    assert [(d.first.place.node.removeprefix(PLACE), d.second.place.node.removeprefix(PLACE), d.reason)
+            for d in census.duplicates] == [
+        ("arret-minute-coutras", "arret-minute", "no commune on one side"),
+        ("arret-minute-libourne", "arret-minute", "no commune on one side"),
+        ("jokkolabs-nanterre", "jokkolabs", "no commune on one side"),
+    ]
 
 
 def _curated_places():

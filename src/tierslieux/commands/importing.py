@@ -90,6 +90,14 @@ def import_command(args: tuple[str, ...], mapping_file: Path | None, out: Path |
     rejections = len({(i.row, i.record) for i in result.log.of(REJECTED)})
     click.echo(f"wrote {', '.join(str(p) for p in written)}")
     click.echo(f"{result.counts_line()} ({warnings} warnings; {rejections} rejected records listed above)")
+    click.echo(_duplicates_line(result, next((p for p in written if p.name.endswith("-likely-duplicates.csv")), None)))
+
+
+def _duplicates_line(result, path: Path | None) -> str:
+    """The summary's line on likely duplicates: how many, and where they are listed."""
+    where = f"listed in {path}" if path else "list them with `tierslieux duplicates` once the import is in data/"
+    return (f"{len(result.duplicates)} likely duplicate(s): imported places with the name of a place already in data/, "
+            f"kept apart (no commune, or more than 100 m apart); {where}")
 
 
 def _report_dry_run(result, data_dir: Path, out: Path | None) -> None:
@@ -100,6 +108,7 @@ def _report_dry_run(result, data_dir: Path, out: Path | None) -> None:
     from ..validation.outcome import format_report
 
     click.echo(result.counts_line())
+    click.echo(_duplicates_line(result, None))
     try:
         check_replacement(result, out or data_dir / str(result.mapping.profile["output"]), force=True)
     except ImportFailure as error:

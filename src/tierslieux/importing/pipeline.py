@@ -17,14 +17,17 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 from tqdm import tqdm
 
 from ..namespaces import ID_BASE, PROV, TL, resource_iri
-from ..paths import DATA_DIR, turtle_files
+from ..paths import DATA_DIR
 from ..rdfio import RDFSyntaxError, canonical_turtle, parse_file, write_atomically
 from .assemble import Rewriter, assign_iris
 from .checks import check_records
 from .dedup import Merge, merge_records, read_same_place_table
 from .divisions import add_divisions
 from .engine import run_mapping
+from .existing import load_existing, source_name
 from .issues import REJECTED, ImportFailure, IssueLog
+from .likely_duplicates import LikelyDuplicate, Sourced, find_likely_duplicates, sourced
+from .likely_duplicates import report_csv as duplicates_csv
 from .mapping import Mapping, load_mapping
 from .matching import Match, match_existing, read_overrides, report_csv
 from .networks import Network, find_networks
@@ -47,36 +50,13 @@ class ImportResult:
     merges: list[Merge] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     networks: list[Network] = field(default_factory=list)
+    #: this import's places that bear the name of another place already in data/ and were kept apart from it
+    duplicates: list[LikelyDuplicate] = field(default_factory=list)
 
     def counts_line(self) -> str:
         """The closing line: read = imported + merged + rejected."""
         return (f"{self.read} records read = {self.imported} places imported + {self.merged} merged into another "
                 f"+ {self.rejected} rejected")
-
-
-#: what ``match-against`` means when a profile says nothing: every place already in data/ (census, curated data
-#: and every earlier import under networks/), so that two imports of overlapping exports give one place per real place
-MATCH_AGAINST_ALL = "all"
-
-
-def match_files(mapping: Mapping, data_dir: Path, output: Path) -> list[Path]:
-    """Return the Turtle files an import is matched against: the profile's ``match-against`` folders of data/
-    (``all``, the default, means every file of data/), never the import's own output."""
-    folders = mapping.profile.get("match-against", MATCH_AGAINST_ALL)
-    roots = [data_dir] if folders == MATCH_AGAINST_ALL else [data_dir / str(folder) for folder in folders]
-    files = sorted({path for root in roots for path in turtle_files(root)})
-    return [path for path in files if path.resolve() != output.resolve()]
-
-
-def load_existing(mapping: Mapping, data_dir: Path, output: Path) -> Graph:
-    """Load the graph the import matches against (see :func:`match_files`)."""
-    graph = Graph()
-    for path in match_files(mapping, data_dir, output):
-        try:
-            parse_file(path, graph)
-        except RDFSyntaxError as error:
-            raise ImportFailure(f"cannot read the graph to match against: {error}") from None
-    return graph
 
 
 def _dataset(mapping: Mapping) -> tuple[Graph, URIRef | None]:
@@ -132,11 +112,13 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
         raise ImportFailure(f"--strict: {rejected} record(s) rejected; nothing written")
     raw = run_mapping(mapping, table, accepted)
     output = data_dir / str(mapping.profile["output"])
-    existing = load_existing(mapping, data_dir, output)
+    found = load_existing(mapping, data_dir, output)
+    existing = found.graph
+    already = existing_places(existing)
     order = {str(r.get(mapping.record_id)).strip(): i for i, r in enumerate(accepted)}
     places = record_places(raw, order)
     groups, merges = merge_records(places, read_same_place_table(mapping.relative("same-place")))
-    matches = match_existing(groups, existing_places(existing), read_overrides(mapping.relative("match-overrides")),
+    matches = match_existing(groups, already, read_overrides(mapping.relative("match-overrides")),
                              str(input_path), progress=lambda places: tqdm(
                                  places, desc="matching existing places", unit="place", disable=not show,
                                  file=sys.stderr, leave=False))
@@ -157,7 +139,10 @@ def run_import(mapping_path: Path, input_path: Path, *, data_dir: Path = DATA_DI
     if dataset is not None:
         graph.add((dataset, VOID.entities, Literal(len(groups))))
         _derive_shared(graph, dataset)
-    return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches, networks)
+    own = source_name(output, data_dir)
+    duplicates = find_likely_duplicates([Sourced(p, own) for p in existing_places(graph)], sourced(found, already))
+    return ImportResult(mapping, graph, log, len(table.records), len(groups), len(merges), rejected, merges, matches,
+                        networks, duplicates)
 
 
 def _places_in(path: Path) -> int:
@@ -185,8 +170,15 @@ def check_replacement(result: ImportResult, target: Path, force: bool = False) -
                             f"output would remove places from the graph; check the input, or pass --force to replace it")
 
 
+def duplicates_path(report: Path) -> Path:
+    """Return where the likely duplicates report goes: beside the match report ``report``, named after it
+    (``census/curated-matches.csv`` → ``census/curated-likely-duplicates.csv``)."""
+    return report.with_name(report.stem.removesuffix("-matches") + "-likely-duplicates.csv")
+
+
 def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path | None = None, force: bool = False) -> list[Path]:
-    """Write the import's Turtle (canonical) and its match report; return the files written.
+    """Write the import's Turtle (canonical), its match report and, beside it, its likely duplicates report
+    (:func:`duplicates_path`); return the files written.
 
     Raises :class:`ImportFailure` (nothing written) when :func:`check_replacement` refuses the import.
     """
@@ -195,15 +187,15 @@ def write_result(result: ImportResult, data_dir: Path = DATA_DIR, output: Path |
     written = [target]
     write_atomically(target, canonical_turtle(result.graph))
     report = result.mapping.profile.get("matches-report")
-    if report and output is None:
-        report_path = data_dir / str(report)
-        write_atomically(report_path, report_csv(result.matches))
-        written.append(report_path)
-    elif output is not None:
+    if output is not None:
         report_path = target.with_name(target.stem + "-matches.csv")
-        write_atomically(report_path, report_csv(result.matches))
-        written.append(report_path)
-    return written
+    elif report:
+        report_path = data_dir / str(report)
+    else:
+        return written
+    write_atomically(report_path, report_csv(result.matches))
+    write_atomically(duplicates_path(report_path), duplicates_csv(result.duplicates))
+    return [*written, report_path, duplicates_path(report_path)]
 
 
 __all__ = ["ImportResult", "REJECTED", "run_import", "write_result"]
