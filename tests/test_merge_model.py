@@ -165,3 +165,46 @@ def test_the_fast_engine_validates_the_same_resolved_view(three_sources, tmp_pat
 
 def layout_resolution(root: Path) -> dict:
     return BuildLayout(root).manifest()["resolution"]
+
+
+STATUS = "https://w3id.org/tiers-lieux/ontology#status"
+STATUS_SHAPE = """
+tlsh:PlaceShape sh:property tlsh:PlaceShape-status .
+tlsh:PlaceShape-status a sh:PropertyShape ; sh:path tl:status ; sh:maxCount 1 ; sh:severity sh:Violation ;
+    sh:message "tl:status: at most one concept."@en .
+"""
+
+
+def test_two_sources_with_different_statuses_build_and_the_census_status_is_published(tmp_path):
+    vocab = "https://w3id.org/tiers-lieux/vocab/life-cycle/"
+    repo = write(tmp_path / "repo", {
+        "shapes/places.ttl": SHAPES + STATUS_SHAPE,
+        "data/census/cget.ttl": CENSUS.replace(" .\n", f" ; tl:status <{vocab}open> .\n"),
+        "data/networks/mediation-num.ttl": IMPORT.replace(" .\n", f" ; tl:status <{vocab}closed> .\n"),
+    })
+    layout = BuildLayout(tmp_path / "out")
+    result = build(repo, layout.root)
+    assert result.outcome.conforms
+    assert quads(layout, STATUS) == [(GRAPH + "census/cget", vocab + "open"), (GRAPH + "networks/mediation-num", vocab + "closed"),
+                                     (str(RESOLVED_GRAPH), vocab + "open")]
+    assert triples(layout, STATUS) == [vocab + "open"]
+    assert layout.manifest()["resolution"]["by_group"]["life-cycle status"] == 1
+
+
+def test_every_property_a_place_may_have_once_is_in_a_resolved_group():
+    """A new ``sh:maxCount 1`` on places, left out of build/resolve.GROUPS, would refuse builds of honest sources."""
+    from rdflib import Graph, Namespace, URIRef
+
+    from tierslieux.build.resolve import GROUPS
+    from tierslieux.paths import SHAPES_DIR
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    shapes = Graph()
+    for path in sorted(SHAPES_DIR.glob("*.ttl")):
+        shapes.parse(path)
+    place_shapes = set(shapes.subjects(sh.targetClass, URIRef("https://w3id.org/tiers-lieux/ontology#ThirdPlace")))
+    single = {str(shapes.value(ps, sh.path)) for node in place_shapes for ps in shapes.objects(node, sh.property)
+              if shapes.value(ps, sh.maxCount) is not None and isinstance(shapes.value(ps, sh.path), URIRef)}
+    assert len(single) >= 6, single  # the checker sees the real shapes' limits
+    grouped = {predicate for predicates in GROUPS.values() for predicate in predicates}
+    assert single - grouped == set(), "add these to a group of build/resolve.GROUPS (docs/merging.md)"

@@ -4,8 +4,10 @@ Each source file keeps its statements in its own named graph, untouched, so the
 provenance of every fact stays exact. When two sources state different values
 of a *single-valued group* of one place (its location: ``wgs84:lat``,
 ``wgs84:long``, ``geo:hasGeometry`` and ``tl:geocodingPrecision`` together; its
-address; its founding date; its website), the build chooses the values of one
-source, by this policy (docs/merging.md), first rule that decides:
+address; its founding date; its website; its life-cycle status; whether it lies in a
+metropolis: every property the shapes allow once per place), the build
+chooses the values of one source, by this policy (docs/merging.md), first rule
+that decides:
 
 1. a reviewed override (``data/resolution-overrides.csv``: place, group, source graph, reason);
 2. the class of the source: curated data (reviewed by people) before the census
@@ -43,6 +45,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "address": (str(TL.address),),
     "founding date": (str(TL.foundingDate),),
     "website": (str(TL.website),),
+    "life-cycle status": (str(TL.status),),
+    "in metropolis": (str(TL.inMetropolis),),
 }
 #: the class of a source, by the start of its graph's name: lower comes first
 SOURCE_CLASSES = (("curated/", 0), ("census/", 1))
