@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
+from .languages import other_language_args, page_language, say_language
 from .pages import page_csp
 from .places.filters import FACETS
 
 bp = Blueprint("explorer", __name__)
-
-LANGUAGES = ("fr", "en")
 
 #: The page's texts; the script's own texts come in the page's configuration.
 TEXTS = {
@@ -74,14 +73,6 @@ TEXTS = {
 }
 
 
-def page_language() -> str:
-    """``lang=`` of the query string, else the browser's preference, else French."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES, default="fr") if request.accept_languages else "fr"
-
-
 def _render(embedded: bool) -> Response:
     lang = page_language()
     texts = TEXTS[lang]
@@ -96,13 +87,9 @@ def _render(embedded: bool) -> Response:
         "facets": [{"name": f.name, "label": f.label_fr if lang == "fr" else f.label_en} for f in FACETS],
         "texts": texts,
     }
-    other = "en" if lang == "fr" else "fr"
-    switch = {k: v for k, v in request.args.items() if k != "lang"} | {"lang": other}
-    html = render_template("explorer.html", embedded=embedded, texts=texts, lang=lang, other_lang=switch, page_config=config)
-    response = make_response(html)
+    html = render_template("explorer.html", embedded=embedded, texts=texts, lang=lang, other_lang=other_language_args(lang), page_config=config)
+    response = say_language(make_response(html), lang)
     response.headers["Content-Security-Policy"] = page_csp()
-    response.headers["Content-Language"] = lang
-    response.vary.add("Accept-Language")
     if embedded:
         response.headers["Content-Security-Policy"] += "; frame-ancestors *"
     else:
