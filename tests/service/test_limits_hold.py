@@ -379,3 +379,54 @@ def test_query_processes_survive_errors_and_are_replaced_after_a_timeout(built):
         store.close()
     for second in now:
         assert not Path(f"/proc/{second}").exists()
+
+
+def test_a_query_whose_process_dies_before_answering_is_sent_once_more(built, monkeypatch):
+    """A crash before the answer (the hostile corpus met a segmentation fault and a SystemError in rdflib's parser after
+    a timed-out query) costs the client nothing: the query goes to another process, once; a second crash is reported."""
+    import signal
+
+    from tierslieux.stores.query_processes import IsolatedStore, QueryProcess, QueryProcessDied
+
+    crashes = {"left": 1}
+    send = QueryProcess.send
+
+    def crashing_send(self, message):
+        if message[0] == "query" and crashes["left"] > 0:
+            crashes["left"] -= 1
+            os.kill(self.pid, signal.SIGSEGV)  # as if the engine crashed on the request (before, so that it never answers)
+            self.process.wait()
+        send(self, message)
+
+    monkeypatch.setattr(QueryProcess, "send", crashing_send)
+    store = IsolatedStore.open(built.store_dir, processes=2)
+    try:
+        started = set(store.pool.pids())
+        assert store.query(QUICK).boolean is True
+        assert crashes["left"] == 0, "the crash was not simulated"
+        assert len(started - set(store.pool.pids())) == 1, "the crashed process is still in the pool"
+        crashes["left"] = 2
+        with pytest.raises(QueryProcessDied, match=r"stopped unexpectedly"):
+            store.query(QUICK)
+        assert store.query(QUICK).boolean is True
+    finally:
+        store.close()
+
+
+def test_a_process_whose_policy_parse_met_the_recursion_limit_is_not_reused(built):
+    """After rdflib's parser meets the recursion limit, a later text sometimes failed in that process ("error return
+    without exception set", or a segmentation fault): the refusal is answered, then the process ends."""
+    from tierslieux.stores.base import Policy, QueryRefused
+    from tierslieux.stores.query_processes import IsolatedStore
+
+    store = IsolatedStore.open(built.store_dir, processes=1)
+    try:
+        (first,) = store.pool.pids()
+        deep = "#service\nSELECT * { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }"
+        with pytest.raises(QueryRefused, match=r"could not be read\): maximum recursion depth") as refused:
+            store.query(deep, policy=Policy(()))
+        assert refused.value.status == 400
+        assert store.pool.pids() == [] and not Path(f"/proc/{first}").exists(), "the process was kept after the recursion limit"
+        assert store.query(QUICK, policy=Policy(())).boolean is True
+    finally:
+        store.close()

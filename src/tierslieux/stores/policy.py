@@ -69,8 +69,19 @@ _SUSPICIOUS = re.compile(r"(?<![\w:?$])(?:service|load)(?![\w:])|file:|\\[uU]", 
 class Refused(QueryRefused):
     """The text asks for something this service does not do; ``status`` is the HTTP status to answer."""
 
+    #: Whether the process that read the text should not read another (see :class:`RefusedTooDeep`).
+    ends_process = False
+
     def __init__(self, message: str, status: int = 403):
         super().__init__(message, status)
+
+
+class RefusedTooDeep(Refused):
+    """rdflib's parser met the recursion limit on the text. The interpreter then sometimes fails on a *later* text
+    ("error return without exception set", or a segmentation fault: found by the hostile corpus), so a query process
+    answers this refusal and then ends; the next query gets a fresh one."""
+
+    ends_process = True
 
 
 @dataclass
@@ -153,10 +164,13 @@ def _rdflib_reading(text: str, is_update: bool) -> Scan:
             from rdflib.plugins.sparql.parser import parseQuery
 
             tree = translateQuery(parseQuery(text)).algebra
+    except SystemError:
+        raise  # the interpreter's own failure, not the text's: never reported as a syntax error
     except Exception as error:  # noqa: BLE001 - rdflib raises many kinds of errors
         # Failing closed: a text that could call out must be understood by both readings before it runs.
         detail = " ".join(str(error).split())
-        raise Refused(
+        refusal = RefusedTooDeep if isinstance(error, RecursionError) else Refused
+        raise refusal(
             f"SPARQL syntax error (this text mentions SERVICE, LOAD, file: or a \\u escape, so it is checked before it runs, and it could not be read): {detail}",
             status=400,
         ) from None

@@ -32,7 +32,18 @@ What makes a query process die is contained:
   (``STACK_BYTES``), so the engine's recursive parser and evaluator do not
   overflow on any text the service accepts; the web worker refuses deeper
   nesting before (``tierslieux.service.guard.precheck``);
-* any other exception is answered as an error; the process goes on.
+* any other exception is answered as an error; the process goes on, except
+  after a ``SystemError`` (the interpreter reports a broken invariant) or a
+  text rdflib's parser could not read within the recursion limit
+  (:class:`~.policy.RefusedTooDeep`): the process is no longer trusted and
+  exits, after answering the refusal in the second case;
+* a process that dies before it answers a query (a crash, or the exit above)
+  is replaced and the query is sent once more, to another process, within the
+  same deadline: a read-only query has no effect to repeat, and the client gets
+  its answer instead of a 500. The hostile corpus found such a crash: a valid
+  query checked by rdflib's parser after a timed-out one sometimes met
+  "error return without exception set" or a segmentation fault
+  (``tests/service/test_hardening.py``).
 
 Long queries share a few slots (:class:`LongQuerySlots`): a query still
 running after ``after_seconds`` needs one, and is stopped with
@@ -42,6 +53,7 @@ every query process while short ones wait.
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import signal
@@ -73,6 +85,8 @@ from .base import (
 from .embedded import EmbeddedStore, check_client_text
 from .policy import preload as preload_policy_parser
 
+_log = logging.getLogger(__name__)
+
 #: Rows (or triples) sent in one message at most.
 CHUNK_ITEMS = 2000
 #: A partial chunk is sent after this many seconds, so that slow answers still arrive row by row.
@@ -84,6 +98,14 @@ SPAWN_TIMEOUT = 60.0
 #: Stack of the thread answering requests in a query process: the engine recurses on nesting (8 MiB overflowed at
 #: 2,200 nested braces; 256 MiB held 30,000, more than a 64 KiB text can nest). Address space, not memory used.
 STACK_BYTES = 256 << 20
+
+#: The exit status of a query process that met a ``SystemError`` (``sysexits.h``'s EX_SOFTWARE).
+BROKEN_EXIT = 70
+
+
+class QueryProcessDied(QueryFailed):
+    """The query process ended before it answered (a crash): nothing was answered, so a query may be sent again."""
+
 
 _ERRORS: dict[str, type[Exception]] = {"syntax": QuerySyntaxError, "failed": QueryFailed, "store": StoreError}
 #: Errors after which the query process is in a known state and serves the next request.
@@ -176,11 +198,16 @@ def _answer(conn: Connection, store: EmbeddedStore | None, request: tuple) -> No
     except StoreError as error:
         conn.send(("error", "store", str(error)))
     except QueryRefused as error:
-        conn.send(("error", "refused", str(error), error.status))
+        ends = getattr(error, "ends_process", False)
+        conn.send(("error", "refused", str(error), error.status, ends))
+        if ends:
+            os._exit(BROKEN_EXIT)  # answered; the parent does not give this process another request
     except MemoryError:
         os.abort()  # the parent reads SIGABRT as "out of memory", as for the engine's own failed allocations
     except (BrokenPipeError, ConnectionResetError):
         raise
+    except SystemError:
+        os._exit(BROKEN_EXIT)  # the interpreter's state is broken: the parent replaces this process
     except Exception as error:  # noqa: BLE001 -- any other failure is this request's, never the process's end
         conn.send(("error", "failed", f"{type(error).__name__}: {error}"))
 
@@ -300,7 +327,7 @@ class QueryProcess:
             self.conn.send(message)
         except OSError as error:
             self.kill()
-            raise QueryFailed(f"the query process stopped unexpectedly ({error})") from None
+            raise QueryProcessDied(f"the query process stopped unexpectedly ({error})") from None
 
     def _wait_until(self, deadline: float | None) -> tuple[float | None, bool]:
         """When to stop waiting, and whether that moment is the one a long query needs a slot at."""
@@ -342,6 +369,8 @@ class QueryProcess:
     def _error(self, message: tuple) -> Exception:
         kind = message[1]
         if kind == "refused":
+            if len(message) > 4 and message[4]:
+                self.kill()  # the process ends after this refusal (policy.RefusedTooDeep): never lease it again
             return QueryRefused(message[2], int(message[3]))
         if kind == "too-large":
             return AnswerTooLarge(int(message[2]))
@@ -356,7 +385,7 @@ class QueryProcess:
         self.kill()
         if code == -signal.SIGABRT and self.memory_mb:
             return QueryOutOfMemory(self.memory_mb)
-        return QueryFailed(f"the query process stopped unexpectedly (exit status {code})")
+        return QueryProcessDied(f"the query process stopped unexpectedly (exit status {code})")
 
     def finished(self) -> None:
         """The current request is over: free its long-query slot."""
@@ -650,17 +679,25 @@ class IsolatedStore:
         checked in the query process, within the same deadline.
         """
         deadline = self._deadline(timeout)
-        process = self._pool.lease(deadline)
         allowlist = None if policy is None else list(policy.service_allowlist)
-        try:
-            process.send(("query", sparql, list(default_graph_uris), list(named_graph_uris), union_default_graph, max_rows, max_bytes, allowlist))
-            head = process.receive(deadline)
-        except ANSWERED:
-            self._pool.give_back(process, clean=process.alive)  # the process answered: it can serve the next query
-            raise
-        except BaseException:
-            self._pool.give_back(process, clean=False)
-            raise
+        request = ("query", sparql, list(default_graph_uris), list(named_graph_uris), union_default_graph, max_rows, max_bytes, allowlist)
+        for attempt in (1, 2):
+            process = self._pool.lease(deadline)
+            try:
+                process.send(request)
+                head = process.receive(deadline)
+                break
+            except QueryProcessDied as died:
+                self._pool.give_back(process, clean=False)
+                if attempt == 2:
+                    raise
+                _log.warning("%s; sending the query once more, to another query process", died)
+            except ANSWERED:
+                self._pool.give_back(process, clean=process.alive)  # the process answered: it can serve the next query
+                raise
+            except BaseException:
+                self._pool.give_back(process, clean=False)
+                raise
         if head[0] == "boolean":
             self._pool.give_back(process, clean=True)
             return QueryOutcome("boolean", boolean=head[1])
