@@ -73,7 +73,9 @@ def answer(server: LiveServer, query: str) -> tuple[int, str]:
 
 
 class Poller(threading.Thread):
-    """A client asking the same questions in a loop, recording (time, status, whether the new person is there, the count)."""
+    """A client asking the same questions in a loop, recording (when the question was sent, status, whether the new
+    person is there, the count). The time is the sending's: an answer read later on a loaded machine says nothing of
+    when the service switched releases."""
 
     def __init__(self, server: LiveServer):
         super().__init__(daemon=True)
@@ -84,6 +86,7 @@ class Poller(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
+            sent = time.monotonic()
             status, body = answer(self.server, ASK_NEW)
             count_status, count_body = answer(self.server, COUNT)
             for code, text in ((status, body), (count_status, count_body)):
@@ -91,7 +94,7 @@ class Poller(threading.Thread):
                     self.failures.append((code, text))
             there = json.loads(body)["boolean"] if status == 200 else None
             count = int(json.loads(count_body)["results"]["bindings"][0]["n"]["value"]) if count_status == 200 else None
-            self.seen.append((time.monotonic(), status, there, count))
+            self.seen.append((sent, status, there, count))
 
     def finish(self) -> None:
         """Stop asking."""
