@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from harness.load import Client, HttpRequest, percentile  # noqa: E402
+from harness.servers import children, descendants  # noqa: E402
 
 from tests.service.test_hardening import CORPUS, QUICK  # noqa: E402  (the corpus the tests attack with)
 
@@ -59,32 +60,6 @@ def rss_bytes(pids: list[int]) -> int:
         except OSError:
             continue
     return total
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of ``pid``, whichever of its threads started them."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found.extend(int(p) for p in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return found
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants, from /proc."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children(current))
-    return found
-
-
-def workers(master: int) -> set[int]:
-    """The gunicorn workers' ids (the master's children)."""
-    return set(children(master))
 
 
 def request_for(case) -> HttpRequest:
@@ -117,7 +92,7 @@ def run(args: argparse.Namespace) -> str:
                 raise SystemExit(f"the server did not start: see {log.name}")
             time.sleep(0.2)
         probe.close()
-        before = workers(server.pid)
+        before = set(children(server.pid))
         hostile = [request_for(case) for case in CORPUS if case.expected != frozenset({200})]
         cheap = HttpRequest("GET", "/sparql?" + urllib.parse.urlencode({"query": QUICK}))
         statuses: dict[str, Counter] = {"hostile": Counter(), "cheap": Counter()}
@@ -150,10 +125,10 @@ def run(args: argparse.Namespace) -> str:
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
-            peak = max(peak, rss_bytes(tree(server.pid)))
+            peak = max(peak, rss_bytes(descendants(server.pid)))
             time.sleep(0.2)
         wall = time.monotonic() - started
-        after = workers(server.pid)
+        after = set(children(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -15,6 +15,7 @@ import socket
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Errors meaning that a kept-alive connection was closed by the server between two requests.
@@ -148,14 +149,19 @@ def send_once(host: str, port: int, request: HttpRequest, timeout: float) -> Ans
 def run_cell(
     host: str,
     port: int,
-    request: HttpRequest,
+    request: HttpRequest | Callable[[int], HttpRequest],
     *,
     concurrency: int,
     max_requests: int,
     time_budget: float,
     request_timeout: float,
 ) -> CellResult:
-    """Send ``request`` from ``concurrency`` threads, bounded by ``max_requests`` and ``time_budget`` seconds."""
+    """Send ``request`` from ``concurrency`` threads, bounded by ``max_requests`` and ``time_budget`` seconds.
+
+    ``request`` may be a function of the request's number (0, 1, 2…), for
+    requests whose parameters change every time (no cache can answer them).
+    """
+    make = request if callable(request) else (lambda _number: request)
     lock = threading.Lock()
     issued = 0
     answers: list[Answer] = []
@@ -171,8 +177,9 @@ def run_cell(
                 with lock:
                     if issued >= max_requests or (issued and time.perf_counter() >= deadline):
                         return
+                    number = issued
                     issued += 1
-                answer = client.send(request)
+                answer = client.send(make(number))
                 with lock:
                     answers.append(answer)
                     finished_at = max(finished_at, time.perf_counter())

@@ -137,6 +137,16 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (a service's workers, their query processes, a holder's forked ones)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
 def process_memory(pid: int) -> dict:
     """Return ``{"pid", "rss_mib", "pss_mib"}`` for ``pid``, read from /proc (PSS shares mapped pages fairly)."""
     values = {"pid": pid}

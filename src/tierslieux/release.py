@@ -17,6 +17,8 @@ from pathlib import Path
 STORE = "store"
 DUMPS = "dumps"
 MANIFEST = "manifest.json"
+#: the dump files' name, before their format's suffix
+DUMP_BASENAME = "tiers-lieux"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Release:
     def dumps_dir(self) -> Path:
         """The release's dump files."""
         return self.folder / DUMPS
+
+    @property
+    def quads_dump(self) -> Path:
+        """The release's N-Quads dump: every named graph, the file the service loads to hold the release in memory."""
+        return self.dumps_dir / f"{DUMP_BASENAME}.nq"
 
     @property
     def manifest_path(self) -> Path:

@@ -129,9 +129,11 @@ def backend(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def built_store(built: BuildLayout) -> Iterator[IsolatedStore]:
     """The built store's query processes, started once and shared by the test apps (each app would start its own)."""
-    # as the service opens it with its default settings
+    # as the service opens it with its default settings: the release held in memory
+    release = built.current_release.resolved()
     store = IsolatedStore.open(
-        built.store_dir,
+        release.store_dir,
+        held_dump=release.quads_dump,
         processes=int(DEFAULTS["QUERY_PROCESSES"]),
         default_timeout=internal_timeout(DEFAULTS),
         memory_mb=int(DEFAULTS["QUERY_MEMORY_MB"]),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pytest
 
 from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
-from .test_limits_hold import children, is_query_process
+from .processes import children, is_query_process
 
 pytestmark = pytest.mark.slow
 

@@ -31,6 +31,7 @@ from .conftest import (
     start_server,
     stop_server,
 )
+from .processes import cpu_used_during, descendants, is_query_process, wait_until_gone
 
 pytestmark = pytest.mark.slow
 
@@ -50,55 +51,6 @@ ENDLESS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 SLOW_ROWS = """SELECT ?a WHERE { ?a a <https://w3id.org/tiers-lieux/ontology#ThirdPlace> .
   FILTER NOT EXISTS { ?x ?y ?z FILTER(STR(?z) = CONCAT(STR(?a), "#nothing")) } }"""
 QUICK = "ASK { <https://w3id.org/tiers-lieux/ontology#ThirdPlace> a <http://www.w3.org/2002/07/owl#Class> }"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# --- processes and their CPU, from /proc ------------------------------------------------------
-
-
-def children(pid: int) -> list[int]:
-    """The ids of ``pid``'s direct children, whichever of its threads started them (a threaded worker's request threads do)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found.extend(int(p) for p in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return found
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children(current))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used by ``pid`` so far; 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def is_query_process(pid: int) -> bool:
-    """Whether ``pid`` is one of the service's query processes."""
-    try:
-        return b"tierslieux.stores.query_processes" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def cpu_used_during(pids: list[int], seconds: float) -> float:
-    """CPU seconds the processes ``pids`` use together over the next ``seconds``."""
-    before = {pid: cpu_seconds(pid) for pid in pids}
-    time.sleep(seconds)
-    return sum(max(0.0, cpu_seconds(pid) - start) for pid, start in before.items())
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -202,16 +154,6 @@ def wait_until_idle(pids: list[int], within: float) -> float:
         used = cpu_used_during(pids, 1.0)
         if used < 0.15 or time.monotonic() > deadline:
             return used
-
-
-def wait_until_gone(pids: set[int], within: float) -> set[int]:
-    """Wait until at least one of ``pids`` has no /proc entry (killed and reaped: a zombie keeps its entry); return those gone."""
-    deadline = time.monotonic() + within
-    while True:
-        gone = {pid for pid in pids if not Path(f"/proc/{pid}").exists()}
-        if gone or time.monotonic() > deadline:
-            return gone
-        time.sleep(0.1)
 
 
 # --- the time limit -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from tierslieux.release import BuildLayout
 from tierslieux.service import create_app
 
 from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
-from .test_limits_hold import descendants, is_query_process
+from .processes import descendants, is_query_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PERSON = "https://w3id.org/tiers-lieux/id/person/"
@@ -271,5 +271,7 @@ def test_a_damaged_release_published_under_a_running_service_is_a_503(built, tmp
     # The message names the damaged release itself, not the `current` link.
     assert text.startswith(f"The store is not available: the store at {(releases / 'bad' / 'store').resolve()} cannot be opened ("), text
     assert ".sst" in text
+    # Regression: the registry took the damaged release as seen, so the next request was answered from the old store.
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 503
     point_at("good")
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200

@@ -18,6 +18,7 @@ from tierslieux.build.builder import build_release
 from tierslieux.release import BuildLayout
 
 from .conftest import TIERSLIEUX, free_port, start_server, stop_server
+from .processes import children, descendants, is_query_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,12 +65,6 @@ def test_serve_help_names_gunicorn_options():
     done = subprocess.run([str(TIERSLIEUX), "serve", "--help"], capture_output=True, text=True, check=True)
     for option in ("--host", "--port", "--workers", "--build-dir"):
         assert option in done.stdout
-
-
-def children(pid: int) -> list[int]:
-    """The process ids of ``pid``'s children (Linux)."""
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
 @pytest.mark.slow
@@ -138,8 +133,6 @@ def test_layout_matches_the_build_contract(built):
 @pytest.mark.slow
 def test_threads_and_query_processes_are_one_setting(built, tmp_path):
     """``--threads N``: each worker handles N requests at once and starts N query processes, one for each."""
-    from .test_limits_hold import descendants, is_query_process
-
     port = free_port()
     command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "1", "--threads", "2", "--build-dir", str(built.root)]
     server = start_server(command, port, tmp_path / "serve.log", env={"TIERSLIEUX_UPDATE_TOKEN": "", "TIERSLIEUX_QUERY_PROCESSES": "5"})

@@ -28,9 +28,9 @@ import pyoxigraph as ox
 from ..formats import RDF_FORMATS
 from ..namespaces import PREFIXES
 from ..rdfio import RDFSyntaxError
+from ..release import DUMP_BASENAME
 from .sources import SourceFile
 
-DUMP_BASENAME = "tiers-lieux"
 #: dump file suffix -> (pyoxigraph format, whether the file holds the whole dataset with its named graphs):
 #: every RDF format of the registry, the dataset formats first
 DUMP_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {

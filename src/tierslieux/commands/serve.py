@@ -72,6 +72,13 @@ def check_remote_store(store_url: str, union: str) -> int:
     f"QUERY_PROCESSES (default: $TIERSLIEUX_QUERY_PROCESSES, else {DEFAULT_THREADS}).",
 )
 @build_dir_option
+@click.option(
+    "--in-memory",
+    type=click.Choice(["auto", "yes", "no"]),
+    default=None,
+    help="Hold the release in memory (one copy per worker, query processes forked from it; several times faster) or query "
+    "the on-disk store; auto: in memory up to the service's IN_MEMORY_MAX_QUADS (default: $TIERSLIEUX_STORE_IN_MEMORY, else auto).",
+)
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0.1), default=None, help="Query time limit in seconds (default 30).")
 @click.option(
     "--store",
@@ -95,6 +102,7 @@ def serve(
     threads: int | None,
     build_dir: Path | None,
     query_timeout: float | None,
+    in_memory: str | None,
     store_url: str | None,
     update_endpoint: str | None,
     union: str,
@@ -135,6 +143,8 @@ def serve(
     config["QUERY_PROCESSES"] = threads  # a query process for each request a worker handles at once
     if query_timeout is not None:
         config["QUERY_TIMEOUT_SECONDS"] = query_timeout
+    if in_memory is not None:
+        config["STORE_IN_MEMORY"] = {"auto": "auto", "yes": True, "no": False}[in_memory]
     timeout = query_timeout if query_timeout is not None else float(os.environ.get("TIERSLIEUX_QUERY_TIMEOUT_SECONDS") or DEFAULTS["QUERY_TIMEOUT_SECONDS"])
 
     class Server(BaseApplication):

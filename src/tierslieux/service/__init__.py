@@ -53,6 +53,14 @@ DEFAULTS: dict = {
     # taken it is stopped with 503 and Retry-After, so that long queries leave query processes to short ones.
     "LONG_QUERY_SECONDS": 2.0,
     "LONG_QUERIES": 2,
+    # Hold the published release in memory, one copy per worker whose query processes are forked from it and share it
+    # (several times faster than the on-disk store; stores/held_in_memory.py): "auto" does for a read-only release of at
+    # most IN_MEMORY_MAX_QUADS quads; true or false forces the choice (a writable store is always on disk).
+    "STORE_IN_MEMORY": "auto",
+    "IN_MEMORY_MAX_QUADS": 2_000_000,
+    # Answers to repeated GET requests kept per worker and release, in MiB (0: none kept; ETags and 304 either way):
+    # service/kept_answers.py.
+    "ANSWER_CACHE_MB": 64,
     # An external SPARQL 1.1 server to serve instead of the build (tierslieux.stores.remote; docs/operations.md):
     # its query endpoint, its update endpoint (for SPARQL Update with UPDATE_TOKEN), how its default graph
     # becomes the union of its graphs, and credentials (STORE_USER with STORE_PASSWORD, or STORE_TOKEN).
@@ -115,6 +123,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         memory_mb=int(app.config["QUERY_MEMORY_MB"]),
         long_query_seconds=float(app.config["LONG_QUERY_SECONDS"]),
         long_queries=int(app.config["LONG_QUERIES"]),
+        in_memory=app.config["STORE_IN_MEMORY"],
+        in_memory_max_quads=int(app.config["IN_MEMORY_MAX_QUADS"]),
     )
 
     from . import cors, errors, sparql

@@ -16,6 +16,7 @@ from ..queries.named import NamedQuery, load_named_queries
 from ..queries.parameters import ParameterError, bind_parameters, inject_values
 from ..stores.base import QuerySyntaxError
 from .errors import HANDLED, error_response, plain
+from .kept_answers import kept_per_release, not_kept_unless_determined
 from .pages import page_csp
 from .results import NotAcceptable, negotiate, render
 from .results_page import table, wants_html
@@ -98,6 +99,7 @@ def describe(query: NamedQuery) -> dict:
 
 
 @bp.get("/queries/")
+@kept_per_release
 def index() -> Response:
     """List the named queries, as JSON or as an HTML page (by Accept, or ``format=json|html``)."""
     described = [describe(q) for q in _queries().values()]
@@ -145,6 +147,7 @@ def _results_page(query: NamedQuery, given: dict[str, str], bound: dict) -> Resp
 
 
 @bp.get("/queries/<name>")
+@kept_per_release
 def run(name: str) -> Response:
     """Run the named query ``name`` with the query string's parameters and return its results."""
     queries = _queries()
@@ -168,6 +171,7 @@ def run(name: str) -> Response:
         return _error(400, str(error))
     except NotAcceptable as error:
         return _vary(error_response(error))
+    not_kept_unless_determined(query.text)
     config = current_app.config
     if html:
         return _results_page(query, given, bound)

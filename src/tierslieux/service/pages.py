@@ -12,7 +12,6 @@ look-alikes.
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
@@ -22,6 +21,7 @@ from ..namespaces import BASE, GRAPH_BASE, ID_BASE, ONTOLOGY_IRI, VOCAB_BASE
 from ..stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, StoreError
 from . import conneg
 from .errors import error_response
+from .kept_answers import kept_per_release
 from .nearby import nearby_places
 from .ontology_docs import CONTENT_SECURITY_POLICY as ONTOLOGY_CSP
 from .ontology_docs import LANGUAGES, OntologyMissing, ontology_html
@@ -65,13 +65,12 @@ def _alternates(path: str) -> list[tuple[conneg.Representation, str]]:
 
 
 def _finish(response: Response, path: str, representation: conneg.Representation, extension: str | None) -> Response:
-    """Add the negotiation headers, an ETag and answer conditional requests."""
+    """Add the negotiation headers (the ETag and conditional requests are :mod:`.kept_answers`'s)."""
     if extension is None:
         response.headers["Vary"] = "Accept"
         response.headers["Content-Location"] = f"{path}.{representation.key}"
     response.headers["Link"] = ", ".join(f'<{href}>; rel="alternate"; type="{r.media_type}"' for r, href in _alternates(path))
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-    return response.make_conditional(request)
+    return response
 
 
 def _rdf_response(triples, representation: conneg.Representation) -> Response:
@@ -122,6 +121,7 @@ def serve_resource(iri: str, extension: str | None) -> Response:
 
 
 @bp.get("/id/<kind>/<path:name>")
+@kept_per_release
 def resource(kind: str, name: str) -> Response:
     """A resource: ``/id/place/la-coroutine`` (or ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``)."""
     slug, extension = conneg.split_extension(name)
@@ -129,6 +129,7 @@ def resource(kind: str, name: str) -> Response:
 
 
 @bp.get("/vocab/<name>")
+@kept_per_release
 def scheme(name: str) -> Response:
     """A SKOS concept scheme: its page lists its concepts (the resources ``skos:inScheme`` it)."""
     slug, extension = conneg.split_extension(name)
@@ -136,6 +137,7 @@ def scheme(name: str) -> Response:
 
 
 @bp.get("/vocab/<scheme_slug>/<name>")
+@kept_per_release
 def concept(scheme_slug: str, name: str) -> Response:
     """A SKOS concept: its page lists the resources that use it."""
     slug, extension = conneg.split_extension(name)
@@ -144,6 +146,7 @@ def concept(scheme_slug: str, name: str) -> Response:
 
 @bp.get("/vocab/")
 @bp.get("/vocab")
+@kept_per_release
 def vocabularies() -> Response:
     """The list of concept schemes, with their number of concepts."""
     rows = select(
@@ -180,6 +183,7 @@ def _ontology_language() -> str:
 
 @bp.get("/ontology")
 @bp.get("/ontology.<extension>")
+@kept_per_release
 def ontology(extension: str | None = None) -> Response:
     """The ontology: pyLODE documentation for people (``?lang=fr|en``), the whole ontology graph for machines."""
     if extension is not None and extension not in conneg.EXTENSIONS:
@@ -207,6 +211,7 @@ def ontology(extension: str | None = None) -> Response:
 
 
 @bp.get("/ontology/<name>")
+@kept_per_release
 def ontology_module(name: str) -> Response:
     """One module of the ontology (``…/ontology/places``): its metadata, and the terms it defines as incoming links."""
     slug, extension = conneg.split_extension(name)
@@ -214,6 +219,7 @@ def ontology_module(name: str) -> Response:
 
 
 @bp.get("/graph/<path:name>")
+@kept_per_release
 def graph(name: str) -> Response:
     """A named graph: a summary page for people, all its triples for machines."""
     stem, extension = conneg.split_extension(name)

@@ -31,6 +31,7 @@ from ..release import BuildLayout
 from ..stores.base import Policy
 from . import description, guard
 from .errors import HANDLED, error_response, plain
+from .kept_answers import kept_per_release, not_kept_unless_determined
 from .protocol import Operation, ProtocolError, read_operation
 from .results import NotAcceptable, negotiate, render
 from .stores import registry
@@ -44,6 +45,7 @@ REFUSED_METHODS = ["PUT", "DELETE", "PATCH"]
 
 
 @bp.route("/sparql", methods=METHODS + REFUSED_METHODS)
+@kept_per_release
 def endpoint() -> Response:
     """Answer one SPARQL protocol request, or describe the service on a bare GET."""
     if request.method == "OPTIONS":
@@ -74,6 +76,7 @@ def _policy() -> Policy:
 def _query(operation: Operation) -> Response:
     config = current_app.config
     guard.check_dataset_iris(operation.default_graph_uris + operation.named_graph_uris)
+    not_kept_unless_determined(operation.text)
     store = registry().get()
     max_rows = int(config["MAX_RESULT_ROWS"])
     max_bytes = int(config["MAX_RESULT_BYTES"])
@@ -161,6 +164,7 @@ def _dump_urls() -> list[str]:
 
 
 @bp.route("/.well-known/void", methods=["GET", "OPTIONS"])
+@kept_per_release
 def void() -> Response:
     """The VoID description of the dataset, with its statistics."""
     if request.method == "OPTIONS":

@@ -2,7 +2,11 @@
 
 The built store is queried through :class:`~tierslieux.stores.query_processes.IsolatedStore`
 (query processes killed at the time limit) unless ``processes`` is 0, which
-queries it in the worker itself (no hard stop: for measurements).
+queries it in the worker itself (no hard stop: for measurements). A read-only
+release is held in memory, its query processes forked from it
+(:mod:`tierslieux.stores.held_in_memory`), when ``in_memory`` says so:
+``"auto"`` for a release of at most ``in_memory_max_quads`` quads, True or
+False to force the choice.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from typing import Any
 
 from flask import current_app
 
-from ..release import BuildLayout
-from ..stores.base import Store
+from ..release import BuildLayout, Release
+from ..stores.base import Store, StoreError
 from ..stores.embedded import EmbeddedStore
 from ..stores.query_processes import IsolatedStore, LongQuerySlots
 
@@ -38,12 +42,18 @@ class StoreRegistry:
         memory_mb: int = 0,
         long_query_seconds: float | None = None,
         long_queries: int = 2,
+        in_memory: bool | str = "auto",
+        in_memory_max_quads: int = 2_000_000,
     ):
+        if in_memory not in (True, False, "auto"):
+            raise ValueError(f"STORE_IN_MEMORY is {in_memory!r}: use true, false or \"auto\"")
         self.build_dir = Path(build_dir)
         self.writable = writable
         self.processes = processes
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.in_memory = in_memory
+        self.in_memory_max_quads = in_memory_max_quads
         # One set of slots per worker, kept across releases (a query on the old release still holds its slot).
         self.long_queries = None if not long_query_seconds else LongQuerySlots(long_query_seconds, long_queries)
         self._fixed = fixed_store
@@ -52,6 +62,11 @@ class StoreRegistry:
         self._target: Path | None = None
         self._link: str | None = None
         self._caches: dict[str, dict[str, Any]] = {}
+
+    @property
+    def serves_release(self) -> bool:
+        """Whether the store is a built release (which never changes once published), not a store handed in or external."""
+        return self._fixed is None
 
     @property
     def store_dir(self) -> Path:
@@ -67,14 +82,15 @@ class StoreRegistry:
             if self._store is not None and link is not None and link == self._link:
                 return self._store
             target = self.store_dir.resolve()
-            self._link = link
             if self._store is None or target != self._target:
                 replaced = self._store
-                self._store = self._open()
+                self._store = self._open(target)
                 self._target = target
                 self._caches = {}
                 if replaced is not None:
                     replaced.close()  # its query processes end once their answers are read
+            # Only once the release is open: a release that failed to open is tried again by the next request.
+            self._link = link
             return self._store
 
     def _current_link(self) -> str | None:
@@ -84,17 +100,34 @@ class StoreRegistry:
         except OSError:
             return None
 
-    def _open(self) -> Store:
+    def _open(self, store_dir: Path) -> Store:
+        """Open the store in ``store_dir`` (a release's, symlinks resolved) as the settings say."""
         if self.processes <= 0:
-            return EmbeddedStore.open(self.store_dir, read_only=not self.writable)
+            return EmbeddedStore.open(store_dir, read_only=not self.writable)
         return IsolatedStore.open(
-            self.store_dir,
+            store_dir,
             read_only=not self.writable,
             processes=self.processes,
             default_timeout=self.timeout,
             memory_mb=self.memory_mb,
             long_queries=self.long_queries,
+            held_dump=self.dump_to_hold(Release(store_dir.parent)),
         )
+
+    def dump_to_hold(self, release: Release) -> Path | None:
+        """The dump to read into memory to serve ``release``, or None to query its on-disk store (see the module docstring)."""
+        if self.in_memory is False or self.writable:
+            return None
+        dump = release.quads_dump
+        if not dump.is_file():
+            if self.in_memory is True:
+                raise StoreError(f"STORE_IN_MEMORY is true but the release has no N-Quads dump {dump}: rebuild it with `tierslieux build`")
+            return None
+        if self.in_memory == "auto":
+            quads = (release.manifest() or {}).get("triples")
+            if not isinstance(quads, int) or quads > self.in_memory_max_quads:
+                return None
+        return dump
 
     def cache(self, store: Store) -> dict[str, Any]:
         """Return a dict for values computed from ``store`` (statistics, descriptions)."""

@@ -83,6 +83,7 @@ from .base import (
     StoreError,
 )
 from .embedded import EmbeddedStore, check_client_text
+from .held_in_memory import ForkedProcess, StoreHolder, hold
 from .policy import preload as preload_policy_parser
 
 _log = logging.getLogger(__name__)
@@ -226,16 +227,20 @@ def _serve(conn: Connection, store: EmbeddedStore | None) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """Entry point of a query process: ``python -m tierslieux.stores.query_processes FD STORE_DIR|- ro|rw [MEMORY_MB]``.
+    """Entry point of a query process: ``python -m tierslieux.stores.query_processes FD STORE_DIR|- ro|rw [MEMORY_MB [hold DUMP]]``.
 
     ``-`` as the store starts a process that only checks client texts.
     ``MEMORY_MB`` (0: none) is the hard limit of its address space, set once
-    the store is open.
+    the store is open. ``hold DUMP`` starts the holder of a release read into
+    memory from its N-Quads dump, which forks the query processes
+    (:mod:`.held_in_memory`).
     """
     fd, store_arg, mode = int(argv[0]), argv[1], argv[2]
     memory_mb = int(argv[3]) if len(argv) > 3 else 0
     end_with_parent(os.getppid(), lambda: os._exit(0), interval=1.0)
     conn = Connection(fd)
+    if len(argv) > 5 and argv[4] == "hold":
+        return hold(conn, Path(store_arg), Path(argv[5]), memory_mb, serve=run_query_process)
     store = None
     if store_arg != "-":
         try:
@@ -243,13 +248,22 @@ def child_main(argv: list[str]) -> int:
         except StoreError as error:
             conn.send(("error", "store", str(error)))
             return 3
+    return run_query_process(conn, store, memory_mb)
+
+
+def run_query_process(conn: Connection, store: EmbeddedStore | None, memory_mb: int, held_bytes: int = 0) -> int:
+    """Answer requests on ``conn`` from ``store`` until the parent closes it (the store is open, or held in memory).
+
+    The address space is limited to ``MEMORY_MB`` MiB plus ``held_bytes``, the
+    graph a holder read into memory before it forked this process.
+    """
     threading.stack_size(STACK_BYTES)
     sys.setrecursionlimit(200_000)  # rdflib's parser recurses on nesting too; the large stack holds it
     server = threading.Thread(target=_serve, args=(conn, store), name="answers")
     server.start()  # before the limit: the stack's address space is reserved now
     if memory_mb > 0:
         preload_policy_parser()
-        limit = memory_mb << 20
+        limit = (memory_mb << 20) + held_bytes
         try:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError) as error:
@@ -283,23 +297,41 @@ class LongQuerySlots:
 class QueryProcess:
     """One query process and the parent's end of its socket."""
 
-    def __init__(self, store_dir: Path | None, *, writable: bool, memory_mb: int = 0, slots: LongQuerySlots | None = None):
+    def __init__(
+        self,
+        store_dir: Path | None,
+        *,
+        writable: bool,
+        memory_mb: int = 0,
+        slots: LongQuerySlots | None = None,
+        holder: StoreHolder | None = None,
+    ):
         parent_end, child_end = socket.socketpair()
         self.memory_mb = memory_mb
         self.slots = slots
         self.started: float | None = None  # when the current request was sent
         self.holds_slot = False
         self.generation = 0  # the pool's generation when it was started (see QueryProcessPool.renew)
-        where = "-" if store_dir is None else str(store_dir)
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "tierslieux.stores.query_processes",
-                str(child_end.fileno()), where, "rw" if writable else "ro", str(memory_mb),
-            ],
-            pass_fds=(child_end.fileno(),),
-            stdin=subprocess.DEVNULL,
-        )
-        child_end.close()
+        self.process: subprocess.Popen | ForkedProcess
+        if holder is not None:
+            try:
+                self.process = holder.fork(child_end)
+            except BaseException:
+                parent_end.close()
+                raise
+            finally:
+                child_end.close()
+        else:
+            where = "-" if store_dir is None else str(store_dir)
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "tierslieux.stores.query_processes",
+                    str(child_end.fileno()), where, "rw" if writable else "ro", str(memory_mb),
+                ],
+                pass_fds=(child_end.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+            child_end.close()
         self.conn = Connection(parent_end.detach())
         try:
             message = self.receive(time.monotonic() + SPAWN_TIMEOUT)
@@ -419,11 +451,13 @@ class QueryProcessPool:
         size: int = 4,
         memory_mb: int = 0,
         long_queries: LongQuerySlots | None = None,
+        holder: StoreHolder | None = None,
     ):
         self.store_dir = None if store_dir is None else Path(store_dir)
         self.writable = writable
         self.memory_mb = memory_mb
         self.long_queries = long_queries
+        self.holder = holder  # the release held in memory, which forks the processes; None: each opens the on-disk store
         # A writable store takes RocksDB's lock: one process only.
         self.size = 1 if writable else max(1, size)
         self._idle: list[QueryProcess] = []
@@ -452,7 +486,9 @@ class QueryProcessPool:
                     raise QueryTimeout()
                 self._condition.wait(remaining)
         try:
-            process = QueryProcess(self.store_dir, writable=self.writable, memory_mb=self.memory_mb, slots=self.long_queries)
+            process = QueryProcess(
+                self.store_dir, writable=self.writable, memory_mb=self.memory_mb, slots=self.long_queries, holder=self.holder
+            )
             process.generation = generation
             return process
         except BaseException:
@@ -507,7 +543,7 @@ class QueryProcessPool:
             return [p.pid for p in self._idle]
 
     def close(self) -> None:
-        """Stop the idle processes now and the leased ones when they are given back."""
+        """Stop the idle processes now and the leased ones when they are given back (the holder, once they have)."""
         with self._condition:
             self._closed = True
             idle, self._idle = self._idle, []
@@ -515,6 +551,8 @@ class QueryProcessPool:
             self._condition.notify_all()
         for process in idle:
             process.kill()
+        if self.holder is not None:
+            self.holder.close()
 
 
 class _Stream:
@@ -618,6 +656,7 @@ class IsolatedStore:
         default_timeout: float | None = None,
         memory_mb: int = 0,
         long_queries: LongQuerySlots | None = None,
+        held_dump: Path | None = None,
     ) -> IsolatedStore:
         """Start the query processes on ``store_dir``; raise :class:`StoreError` saying why when they cannot open the store.
 
@@ -625,20 +664,28 @@ class IsolatedStore:
         ``long_queries`` shares out the time past a few seconds (see the module docstring).
         A writable store gets one writing process for updates (RocksDB's lock
         allows one) besides ``processes`` read-only ones for queries, which are
-        renewed after each update so that they see it.
+        renewed after each update so that they see it. ``held_dump`` (the
+        release's N-Quads dump; read-only stores only) holds the release in
+        memory and forks the query processes from it (:mod:`.held_in_memory`).
         """
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise StoreError(f"no store at {store_dir}: run `tierslieux build` first")
+        if held_dump is not None and not read_only:
+            raise StoreError("a store held in memory is read-only: updates need the on-disk store")
         real = store_dir.resolve()
-        writer = None
+        writer = holder = None
         if not read_only:
             writer = QueryProcessPool(real, writable=True, size=1, memory_mb=memory_mb)
             writer.fill()
-        pool = QueryProcessPool(real, writable=False, size=processes, memory_mb=memory_mb, long_queries=long_queries)
         try:
+            if held_dump is not None:
+                holder = StoreHolder(real, Path(held_dump), memory_mb)
+            pool = QueryProcessPool(real, writable=False, size=processes, memory_mb=memory_mb, long_queries=long_queries, holder=holder)
             pool.fill()
         except BaseException:
+            if holder is not None:
+                holder.close()
             if writer is not None:
                 writer.close()
             raise

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request, url_for
 
+from ..kept_answers import kept_per_release
 from ..languages import other_language_args, page_language, say_language
 from ..named import named_query
 from ..pages import page_csp
@@ -59,6 +60,7 @@ def _drawn(lang: str) -> list[dict]:
 
 
 @bp.get("/observatory")
+@kept_per_release
 def observatory() -> Response:
     """The observatory's page: every chart, its CSV and its SPARQL, in French or English (``lang=``)."""
     lang = page_language()

@@ -1,26 +1,23 @@
 """The places API: ``/api/places``, ``/api/places/{slug}``, ``/api/places/facets`` and ``/api/openapi.json``.
 
 Answers are read from the current store with SPARQL (:mod:`.query`) and
-reflect the release being served; an answer already computed for this store
-is reused (:mod:`.answers`). Each answer has an ETag derived from the store's
-identity and the request, checked before any query runs, so a client that
-revalidates gets 304 at no cost. CORS comes from :mod:`..cors` (every
-response of the service). Errors are JSON: ``{"error": "..."}`` with the
+reflect the release being served; answers are kept per release and carry an
+ETag, and a client that revalidates gets 304 (:mod:`..kept_answers`). CORS
+comes from :mod:`..cors` (every response of the service). Errors are JSON: ``{"error": "..."}`` with the
 parameter at fault named.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
 from ...stores.base import QueryFailed, QueryTimeout, StoreError
-from ..stores import current_store, registry
+from ..kept_answers import kept_per_release
+from ..stores import current_store
 from . import render
-from .answers import answers_for
 from .filters import FACETS, FilterError, Filters, parse_filters
 from .openapi import openapi_document
 from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, fetch_facets, fetch_page
@@ -58,26 +55,9 @@ def _choice(name: str, choices, default: str) -> str:
     return value
 
 
-def _etag(store_identity: str, fmt: str) -> str:
-    key = json.dumps([store_identity, request.path, sorted(request.args.items(multi=True)), fmt])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def _conditional(etag: str) -> Response | None:
-    """A 304 answer when the client already has this version, else None."""
-    if request.if_none_match and request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept"
-        return response
-    return None
-
-
-def _finish(text: str, content_type: str, etag: str, extra: dict | None = None) -> Response:
+def _finish(text: str, content_type: str, extra: dict | None = None) -> Response:
     response = Response(text, content_type=content_type)
-    response.set_etag(etag)
     response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = "no-cache"  # revalidate with the ETag: a new release changes the answer
     for key, value in (extra or {}).items():
         response.headers[key] = value
     return response
@@ -102,6 +82,7 @@ def _page_links(total: int, offset: int, limit: int) -> list[dict]:
 
 
 @bp.get("/places")
+@kept_per_release
 def places() -> Response:
     """A page of the places kept by the filters of the query string, in the negotiated format."""
     try:
@@ -115,15 +96,7 @@ def places() -> Response:
         return _error(400, str(error))
     except render.UnknownFormat as error:
         return _error(406, str(error))
-    store = current_store()
-    etag = _etag(store.identity, fmt.key)
-    if (not_modified := _conditional(etag)) is not None:
-        return not_modified
-    answers = answers_for(registry().cache(store))
-    page = answers.get_or_compute(
-        ("page", filters, offset, limit, fields, lang),
-        lambda: fetch_page(store, filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout()),
-    )
+    page = fetch_page(current_store(), filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout())
     links = _page_links(page.total, offset, limit)
     text = render.body(fmt, page.records, total=page.total, offset=offset, limit=limit, links=links)
     headers = {"X-Total-Count": str(page.total)}
@@ -131,10 +104,11 @@ def places() -> Response:
         headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"' for link in links)
     if fmt.key == "csv":
         headers["Content-Disposition"] = 'inline; filename="places.csv"'
-    return _finish(text, fmt.content_type, etag, headers)
+    return _finish(text, fmt.content_type, headers)
 
 
 @bp.get("/places/facets")
+@kept_per_release
 def facets() -> Response:
     """For each facet, its values with the number of places kept by the filters that have each (JSON)."""
     try:
@@ -142,12 +116,7 @@ def facets() -> Response:
         lang = _choice("lang", LANGUAGES, "fr")
     except (FilterError, BadRequest) as error:
         return _error(400, str(error))
-    store = current_store()
-    etag = _etag(store.identity, "json")
-    if (not_modified := _conditional(etag)) is not None:
-        return not_modified
-    answers = answers_for(registry().cache(store))
-    total, values = answers.get_or_compute(("facets", filters, lang), lambda: fetch_facets(store, filters, lang=lang, timeout=_timeout()))
+    total, values = fetch_facets(current_store(), filters, lang=lang, timeout=_timeout())
     document = {
         "total": total,
         "facets": [
@@ -159,10 +128,11 @@ def facets() -> Response:
             for facet in FACETS
         ],
     }
-    return _finish(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", "application/json", etag)
+    return _finish(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", "application/json")
 
 
 @bp.get("/places/<slug>")
+@kept_per_release
 def place(slug: str) -> Response:
     """One place (``/api/places/la-coroutine``) in the negotiated format; 404 when the graph has no such place."""
     try:
@@ -176,18 +146,15 @@ def place(slug: str) -> Response:
         iri = ox.NamedNode(PLACE_BASE + slug).value
     except ValueError:
         return _error(404, f"{slug!r} cannot be the end of a place's IRI")
-    store = current_store()
-    etag = _etag(store.identity, fmt.key)
-    if (not_modified := _conditional(etag)) is not None:
-        return not_modified
     filters = Filters(places=(iri,))
-    page = fetch_page(store, filters, limit=1, lang=lang, timeout=_timeout())
+    page = fetch_page(current_store(), filters, limit=1, lang=lang, timeout=_timeout())
     if not page.records:
         return _error(404, f"The graph has no place {slug!r} ({PLACE_BASE}{slug}); search with /api/places?q=...")
-    return _finish(render.body(fmt, page.records, total=None), fmt.content_type, etag)
+    return _finish(render.body(fmt, page.records, total=None), fmt.content_type)
 
 
 @bp.get("/openapi.json")
+@kept_per_release
 def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
     response = Response(json.dumps(openapi_document(request.host_url.rstrip("/") + request.script_root), indent=1) + "\n", mimetype="application/json")
