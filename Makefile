@@ -55,9 +55,10 @@ test: setup system-deps ## Run the whole test suite
 test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process)
 	$(BIN)/python -m pytest -m "not slow" -q
 
-bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then the matcher's speed, benchmarks/MATCHING.md
+bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/matching.py
 
 clean: ## Remove the build folder and caches (keeps the virtual environment)

@@ -115,7 +115,7 @@ def start_servers(release_dir: Path, work: Path, workers: int) -> dict[str, serv
     for name, in_memory, kept_mb in (("ours-memory", "true", "0"), ("ours-disk", "false", "0"), ("ours-kept", "true", "64")):
         server = servers.ours(build_dir, servers.free_port(), workers, work / f"{name}.log")
         server.name = name
-        server.env = {"TIERSLIEUX_STORE_IN_MEMORY": in_memory, "TIERSLIEUX_ANSWER_CACHE_MB": kept_mb}
+        server.env = {**server.env, "TIERSLIEUX_STORE_IN_MEMORY": in_memory, "TIERSLIEUX_ANSWER_CACHE_MB": kept_mb}
         started[name] = server
     for server in started.values():
         server.start()

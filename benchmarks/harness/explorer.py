@@ -2,7 +2,8 @@
 facet counts, the first page of the list in France's view), sent together as the browser sends them.
 
 ``first`` is the view right after the service started (nothing computed yet for this release); ``again`` is the
-median of the next views, which the places API answers from what it kept for the store being served. The
+median of the next views: answered from the answers kept per release by a service that keeps them, computed again
+by one started with ``ANSWER_CACHE_MB=0`` (as ``run.py`` starts it). The
 target (docs/benchmark.md) is on ``first``: under 300 ms on the real graph, under 1 s on 100,000 places.
 """
 

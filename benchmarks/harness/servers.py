@@ -164,8 +164,9 @@ def process_memory(pid: int) -> dict:
 def ours(build_dir: Path, port: int, workers: int, log_path: Path) -> Server:
     """This project's service: ``tierslieux serve`` (gunicorn, threaded workers) on the build folder's current store."""
     command = [str(_BIN / "tierslieux"), "serve", "--build-dir", str(build_dir), "--host", HOST, "--port", str(port), "--workers", str(workers)]
-    # Run as shipped, access log included (it goes to the log file).
-    return Server("tierslieux", command, log_path, port, "/sparql")
+    # Run as shipped, access log included (it goes to the log file), except that no answer is kept: every request is
+    # computed, as by the servers it is compared with (benchmarks/serving.py measures kept answers).
+    return Server("tierslieux", command, log_path, port, "/sparql", env={"TIERSLIEUX_ANSWER_CACHE_MB": "0"})
 
 
 def oxigraph_load(store_dir: Path, dump: Path, log_path: Path, timeout: float) -> float:

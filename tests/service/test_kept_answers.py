@@ -151,3 +151,22 @@ def test_kept_answers_stay_within_their_budget():
     assert answers.get(b"b") is None, "the least recently used answer was not the one forgotten"
     assert answers.get(b"a") is not None and answers.bytes <= 1000
     assert not answers.keep(b"big", KeptAnswer((), b"x" * 300)), "an answer over a quarter of the budget was kept"
+
+
+def test_a_repeated_post_is_answered_from_memory_and_its_body_is_part_of_the_key(release_client):
+    as_query = {"data": COUNT, "content_type": "application/sparql-query"}
+    first, again = release_client.post("/sparql", **as_query), release_client.post("/sparql", **as_query)
+    assert first.status_code == again.status_code == 200
+    assert (first.headers["X-Cache"], again.headers["X-Cache"]) in {("miss", "hit"), ("hit", "hit")}
+    assert again.get_data() == first.get_data()
+    as_form = release_client.post("/sparql", data={"query": COUNT})
+    assert as_form.get_data() == first.get_data()
+    other = COUNT.replace("ThirdPlace", "Community")
+    different = release_client.post("/sparql", data=other, content_type="application/sparql-query")
+    assert different.headers["X-Cache"] == "miss" and different.get_data() != first.get_data()
+
+
+def test_an_update_is_never_kept(release_client):
+    for _ in range(2):
+        answer = release_client.post("/sparql", data="INSERT DATA { <http://a> <http://b> <http://c> }", content_type="application/sparql-update")
+        assert answer.status_code == 403 and "X-Cache" not in answer.headers

@@ -1,6 +1,6 @@
 """Answers kept per release, and conditional requests: one decorator for every view that reads nothing but the release.
 
-A published release never changes, so the answer to a GET request that reads
+A published release never changes, so the answer to a request that reads
 only the release is a function of the release and of the request. Pages,
 named queries, the places API and the explorer ask the same few questions
 again and again: :func:`kept_per_release` computes each answer once per
@@ -8,10 +8,12 @@ worker and answers the same request again from memory.
 
 The contract of a decorated view:
 
-* **Key**: the store's identity (a new release is a new folder), the path, the
-  query string's parameters (in any order), and what a view may negotiate on
-  or write into its answer: the ``Accept`` and ``Accept-Language`` headers and
-  the URL root. The key is hashed; a 64 KiB query costs 32 bytes of key.
+* **Key**: the store's identity (a new release is a new folder), the method
+  (GET and HEAD alike, or POST), the path, the query string's parameters (in
+  any order), what a view may negotiate on or write into its answer (the
+  ``Accept`` and ``Accept-Language`` headers, the URL root) and a POST's
+  content type and body (SPARQL clients often POST their queries). The key is
+  hashed; a 64 KiB query costs 32 bytes of key.
 * **Kept**: 200 answers that are not streamed, up to a quarter of the budget
   each. The budget (``ANSWER_CACHE_MB`` per worker; 0 keeps nothing) holds the
   most recently used answers. Answers are kept only for a built release: an
@@ -22,7 +24,7 @@ The contract of a decorated view:
   ``SERVICE``…).
 * **Emptied**: a new release starts with no kept answer, and so does a store
   after an update (both through the store registry's per-store cache).
-* **Conditional requests**: every 200 answer, kept or not, gets a strong
+* **Conditional requests** (GET and HEAD): every 200 answer, kept or not, gets a strong
   ``ETag`` (a digest of its body) and ``Cache-Control: no-cache`` (a client
   revalidates, since a new release changes answers); ``If-None-Match`` with
   that tag is answered 304 without a body, from memory when the answer is kept.
@@ -49,6 +51,8 @@ from .stores import registry
 LARGEST_SHARE = 4
 #: Response headers that belong to one answer only, never replayed.
 NOT_REPLAYED = frozenset({"set-cookie", "date", "content-length", "x-cache"})
+#: Methods whose answers are kept (a POST's body is part of its key: SPARQL clients often send queries so).
+KEPT_METHODS = ("GET", "HEAD", "POST")
 #: The response header that says whether an answer was kept.
 CACHE_HEADER = "X-Cache"
 #: Words of a SPARQL text whose answer depends on more than the release (the clock, chance, another service).
@@ -116,17 +120,29 @@ def not_kept_unless_determined(sparql: str) -> None:
         not_kept()
 
 
-def _request_key(identity: str) -> bytes:
-    """The key of the current request's answer for the store ``identity`` (see the module docstring)."""
+def _request_key(identity: str) -> bytes | None:
+    """The key of the current request's answer for the store ``identity`` (see the module docstring); None: not kept.
+
+    A POST's body is part of its key, when its length is declared and within
+    ``MAX_CONTENT_LENGTH`` (otherwise the view answers the request as it is).
+    """
     parts = [
         identity,
+        request.method == "POST",
         request.path,
         sorted(request.args.items(multi=True)),
         request.headers.get("Accept", ""),
         request.headers.get("Accept-Language", ""),
         request.url_root,
     ]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).digest()
+    digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+    if request.method == "POST":
+        length = request.content_length
+        if length is None or length > int(current_app.config["MAX_CONTENT_LENGTH"]):
+            return None
+        digest.update(request.headers.get("Content-Type", "").encode("utf-8") + b"\0")
+        digest.update(request.get_data(cache=True))
+    return digest.digest()
 
 
 def _kept_answers() -> tuple[KeptAnswers, str] | None:
@@ -163,18 +179,18 @@ def _validated(response: Response) -> bool:
 
 
 def kept_per_release(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Decorate a view whose GET answers read nothing but the release (see the module docstring)."""
+    """Decorate a view whose answers to GET (and POST) read nothing but the release (see the module docstring)."""
 
     @functools.wraps(view)
     def answer(*args, **kwargs) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in KEPT_METHODS:
             return view(*args, **kwargs)
         kept = _kept_answers()
         key = None
         if kept is not None:
             answers, identity = kept
             key = _request_key(identity)
-            found = answers.get(key)
+            found = None if key is None else answers.get(key)
             if found is not None:
                 return _replay(found).make_conditional(request)
         response = current_app.make_response(view(*args, **kwargs))
