@@ -16,7 +16,8 @@ from tierslieux.stores.base import QueryOutOfMemory, QueryTimeout, StoreError
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore
 
-from .processes import children, cpu_seconds
+from .conftest import TIERSLIEUX, free_port, start_server, stop_server
+from .processes import children, cpu_seconds, descendants, is_holder, is_query_process
 from .test_limits_hold import ENDLESS_COUNT
 
 #: Questions whose answers do not depend on blank-node labels (the dump's are canonical, the on-disk store's random).
@@ -188,3 +189,23 @@ def test_holding_in_memory_without_a_dump_says_so(tmp_path):
         StoreRegistry(tmp_path, in_memory=True).dump_to_hold(release)
     with pytest.raises(ValueError, match='use true, false or "auto"'):
         StoreRegistry(tmp_path, in_memory="yes")
+
+
+@pytest.mark.slow
+def test_each_worker_holds_the_release_before_its_first_request(built, tmp_path):
+    """Without the post_worker_init hook only the worker that answered the start-up probe would have read the release."""
+    port = free_port()
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "2", "--threads", "2", "--build-dir", str(built.root)]
+    server = start_server(command, port, tmp_path / "serve.log")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            holders = [pid for pid in descendants(server.process.pid) if is_holder(pid)]
+            # each holder forks its worker's query processes, one per thread
+            forked = [len([pid for pid in children(holder) if is_query_process(pid)]) for holder in holders]
+            if forked == [2, 2] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert forked == [2, 2], server.log()
+    finally:
+        stop_server(server.process)

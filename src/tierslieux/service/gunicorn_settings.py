@@ -17,6 +17,17 @@ def bind_address(host: str, port: int) -> str:
 DEFAULT_THREADS = 4
 
 
+def open_release(worker) -> None:
+    """gunicorn's ``post_worker_init`` hook: the worker opens the published release before it takes a request.
+
+    Otherwise its first request waits while the release is read into memory
+    and its query processes start (about a second on the repository's graph).
+    """
+    registry = getattr(worker.wsgi, "extensions", {}).get("tierslieux.stores")
+    if registry is not None:
+        registry.open_now()
+
+
 def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, threads: int = DEFAULT_THREADS) -> dict:
     """Return the gunicorn settings for the service.
 
@@ -42,4 +53,5 @@ def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, 
         "proc_name": "tierslieux-sparql",
         # gunicorn's control socket is one path per user: two services would fight over it, and nothing here uses it.
         "control_socket_disable": True,
+        "post_worker_init": open_release,
     }

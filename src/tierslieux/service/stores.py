@@ -11,6 +11,7 @@ False to force the choice.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -22,6 +23,8 @@ from ..release import BuildLayout, Release
 from ..stores.base import Store, StoreError
 from ..stores.embedded import EmbeddedStore
 from ..stores.query_processes import IsolatedStore, LongQuerySlots
+
+_log = logging.getLogger(__name__)
 
 
 class StoreRegistry:
@@ -92,6 +95,14 @@ class StoreRegistry:
             # Only once the release is open: a release that failed to open is tried again by the next request.
             self._link = link
             return self._store
+
+    def open_now(self) -> None:
+        """Open the published release now (a worker does before its first request); a release that cannot be opened is
+        left to the first request, which answers why (503)."""
+        try:
+            self.get()
+        except StoreError as error:
+            _log.warning("the published release cannot be opened yet: %s", error)
 
     def _current_link(self) -> str | None:
         """Where ``BUILD_DIR/current`` points (one system call, on every request); None when it is not a symlink."""
