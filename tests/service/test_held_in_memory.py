@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore
 
 from .conftest import TIERSLIEUX, free_port, start_server, stop_server
-from .processes import children, cpu_seconds, descendants, is_holder, is_query_process
+from .processes import children, cpu_seconds, descendants, is_holder, is_query_process, wait_until_gone
 from .test_limits_hold import ENDLESS_COUNT
 
 #: Questions whose answers do not depend on blank-node labels (the dump's are canonical, the on-disk store's random).
@@ -145,6 +146,20 @@ def test_the_holder_ends_once_the_store_is_closed(built):
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not Path(f"/proc/{child}").exists()
+
+
+def test_a_holder_that_died_is_started_again(built):
+    store = open_held(built, processes=1)
+    try:
+        first = store.pool.holder.process.pid
+        (child,) = store.pool.pids()
+        os.kill(first, signal.SIGKILL)
+        assert wait_until_gone({child}, within=10) == {child}, "a query process outlived its holder"
+        assert rows(store, SAME_ANSWERS[-1]) == [True]
+        assert store.pool.holder.process.pid != first
+        assert children(store.pool.holder.process.pid) == store.pool.pids()
+    finally:
+        store.close()
 
 
 def test_a_damaged_dump_is_named(built, tmp_path):

@@ -201,29 +201,41 @@ class ForkedProcess:
 
 
 class StoreHolder:
-    """The worker's end of a holder process: it forks query processes on the release held in memory."""
+    """The worker's end of a holder process: it forks query processes on the release held in memory.
+
+    A holder that died (killed, or out of memory) is started again at the next
+    fork: the release is read into memory again and queries go on.
+    """
 
     def __init__(self, store_dir: Path, dump: Path, memory_mb: int = 0):
-        parent_end, child_end = socket.socketpair()
+        self.store_dir = store_dir
         self.dump = dump
+        self.memory_mb = memory_mb
+        self._lock = threading.Lock()
+        self._closed = False
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        """Start a holder process and wait until it holds the release (:class:`StoreError` saying why it cannot)."""
+        parent_end, child_end = socket.socketpair()
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "tierslieux.stores.query_processes",
-                str(child_end.fileno()), str(store_dir), "ro", str(memory_mb), "hold", str(dump),
+                str(child_end.fileno()), str(self.store_dir), "ro", str(self.memory_mb), "hold", str(self.dump),
             ],
             pass_fds=(child_end.fileno(),),
             stdin=subprocess.DEVNULL,
         )
         child_end.close()
         self._conn = Connection(parent_end.detach())
-        self._lock = threading.Lock()
         try:
-            message = self._answer(LOAD_TIMEOUT, f"load {dump} within {LOAD_TIMEOUT:g} s")
+            message = self._answer(LOAD_TIMEOUT, f"load {self.dump} within {LOAD_TIMEOUT:g} s")
         except BaseException:
-            self.close()
+            self._end()
             raise
         if message[0] == "error":
-            self.close()
+            self._end()
             raise StoreError(message[2])
 
     def _answer(self, timeout: float, doing: str) -> tuple:
@@ -240,8 +252,11 @@ class StoreHolder:
     def fork(self, serving: socket.socket) -> ForkedProcess:
         """Fork a query process that serves ``serving`` (the query process's end of its socket pair)."""
         with self._lock:
-            if self._conn.closed:
+            if self._closed:
                 raise StoreError("the release held in memory is no longer served; the next request opens the current one")
+            if self._conn.closed or self.process.poll() is not None:
+                self._end()
+                self._start()  # the holder died: read the release into memory again
             try:
                 self._conn.send(("fork",))
                 reduction.send_handle(self._conn, serving.fileno(), self.process.pid)
@@ -265,5 +280,10 @@ class StoreHolder:
     def close(self) -> None:
         """Stop forking: the holder ends once its query processes have (the pool ends them as their answers are read)."""
         with self._lock:
-            self._conn.close()
+            self._closed = True
+            self._end()
+
+    def _end(self) -> None:
+        """Close the socket to the holder process, which then ends (once its query processes have), and reap it then."""
+        self._conn.close()
         threading.Thread(target=self.process.wait, name="holder-reaper", daemon=True).start()

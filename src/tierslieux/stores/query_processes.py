@@ -3,8 +3,9 @@
 pyoxigraph cannot cancel a running query from Python: a thread that gives up
 waiting leaves the engine computing. So the service never runs a query in its
 own process. Each service worker keeps a small pool of long-lived *query
-processes* (``python -m tierslieux.stores.query_processes``); each opens the store once
-and answers requests over a socket pair:
+processes* (``python -m tierslieux.stores.query_processes``); each opens the
+on-disk store once, or is forked from a holder of the release in memory
+(:mod:`.held_in_memory`), and answers requests over a socket pair:
 
 * request: ``("query", text, default_graphs, named_graphs, union, max_items, max_bytes, allowlist)``,
   ``("update", text, allowlist)``, ``("check", text, is_update, allowlist)``,
