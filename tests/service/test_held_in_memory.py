@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -18,7 +19,15 @@ from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore
 
 from .conftest import TIERSLIEUX, free_port, start_server, stop_server
-from .processes import children, cpu_seconds, descendants, is_holder, is_query_process, wait_until_gone
+from .processes import (
+    children,
+    command_line,
+    cpu_seconds,
+    descendants,
+    is_holder,
+    is_query_process,
+    wait_until_gone,
+)
 from .test_limits_hold import ENDLESS_COUNT
 
 #: Questions whose answers do not depend on blank-node labels (the dump's are canonical, the on-disk store's random).
@@ -222,5 +231,38 @@ def test_each_worker_holds_the_release_before_its_first_request(built, tmp_path)
                 break
             time.sleep(0.2)
         assert forked == [2, 2], server.log()
+    finally:
+        stop_server(server.process)
+
+
+def holder_stores(master: int) -> set[str]:
+    """The release stores the holders under ``master`` hold (their command line: … FD STORE_DIR ro MEMORY_MB hold DUMP)."""
+    stores = set()
+    for pid in descendants(master):
+        if is_holder(pid):
+            arguments = command_line(pid)
+            stores.add(arguments[arguments.index(b"tierslieux.stores.query_processes") + 2].decode())
+    return stores
+
+
+@pytest.mark.slow
+def test_a_release_published_later_is_opened_before_any_request_asks(built, tmp_path):
+    """Without ``follow_releases`` the workers would open the new release only when a request comes."""
+    layout = BuildLayout(tmp_path / "build")
+    layout.releases_dir.mkdir(parents=True)
+    for name in ("first", "second"):
+        shutil.copytree(built.current.resolve(), layout.releases_dir / name, symlinks=True)
+    os.symlink("releases/first", layout.current)
+    port = free_port()
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "2", "--threads", "2", "--build-dir", str(layout.root)]
+    server = start_server(command, port, tmp_path / "serve.log")
+    try:
+        second = str((layout.releases_dir / "second" / "store").resolve())
+        os.symlink("releases/second", layout.root / "next")
+        os.replace(layout.root / "next", layout.current)  # published as a build publishes: one rename, and no request after it
+        deadline = time.monotonic() + 30
+        while (stores := holder_stores(server.process.pid)) != {second} and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert stores == {second}, server.log()[-3000:]
     finally:
         stop_server(server.process)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import pytest
 
 from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
-from .processes import children, is_query_process
+from .processes import workers
 
 pytestmark = pytest.mark.slow
 
@@ -48,20 +48,15 @@ def ask(server: LiveServer, query: str, timeout: float = 60) -> tuple[int, str]:
         return 0, repr(error)
 
 
-def workers(server: LiveServer) -> set[int]:
-    """The gunicorn workers' process ids."""
-    return {pid for pid in children(server.process.pid) if not is_query_process(pid)}
-
-
 def wait_for_workers(server: LiveServer, count: int, unlike: set[int], within: float = 60) -> set[int]:
     """Wait until the master has ``count`` workers, none of them in ``unlike``; return them (fails after ``within`` s)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        now = workers(server)
+        now = workers(server.process.pid)
         if len(now) == count and not now & unlike:
             return now
         time.sleep(0.1)
-    pytest.fail(f"the master has workers {sorted(workers(server))}, expected {count} new ones besides {sorted(unlike)}\n{server.log()[-3000:]}")
+    pytest.fail(f"the master has workers {sorted(workers(server.process.pid))}, expected {count} new ones besides {sorted(unlike)}\n{server.log()[-3000:]}")
 
 
 class Asker(threading.Thread):
@@ -97,7 +92,7 @@ def server(built, tmp_path) -> Iterator[LiveServer]:
 def test_a_graceful_restart_loses_no_request(server):
     expected = ask(server, SLOW)
     assert expected[0] == 200 and '"n"' in expected[1], expected
-    before = workers(server)
+    before = workers(server.process.pid)
     slow: list[tuple[int, str]] = []
     computing = threading.Thread(target=lambda: slow.append(ask(server, SLOW)), daemon=True)
     computing.start()
@@ -116,7 +111,7 @@ def test_a_graceful_restart_loses_no_request(server):
 
 
 def test_a_killed_worker_is_replaced_and_the_requests_after_its_death_are_served(server):
-    before = workers(server)
+    before = workers(server.process.pid)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
     # sent at once, while the master has not noticed yet: they wait in the listen queue for the living workers

@@ -18,14 +18,17 @@ DEFAULT_THREADS = 4
 
 
 def open_release(worker) -> None:
-    """gunicorn's ``post_worker_init`` hook: the worker opens the published release before it takes a request.
+    """gunicorn's ``post_worker_init`` hook: the worker opens the published release before it takes a request, and
+    each one published later as soon as it is (``StoreRegistry.follow_releases``).
 
-    Otherwise its first request waits while the release is read into memory
-    and its query processes start (about a second on the repository's graph).
+    Otherwise the first request after the start, or after a publication,
+    waits while the release is read into memory and its query processes start
+    (about a second on the repository's graph).
     """
     registry = getattr(worker.wsgi, "extensions", {}).get("tierslieux.stores")
     if registry is not None:
         registry.open_now()
+        registry.follow_releases()
 
 
 def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, threads: int = DEFAULT_THREADS) -> dict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from ..stores.embedded import EmbeddedStore
 from ..stores.query_processes import IsolatedStore, LongQuerySlots
 
 _log = logging.getLogger(__name__)
+#: How often a worker looks whether a new release was published (StoreRegistry.follow_releases).
+FOLLOW_SECONDS = 0.5
 
 
 class StoreRegistry:
@@ -103,6 +106,31 @@ class StoreRegistry:
             self.get()
         except StoreError as error:
             _log.warning("the published release cannot be opened yet: %s", error)
+
+    def follow_releases(self, interval: float = FOLLOW_SECONDS) -> threading.Thread | None:
+        """Open each newly published release as soon as ``current`` moves (a daemon thread polling the link every
+        ``interval`` seconds), so that the first request after a publication does not wait while it opens.
+
+        Requests still check the link themselves: one that comes before the
+        thread has opened the new release opens it, as always. A release that
+        cannot be opened is tried once per publication. Nothing to follow for a
+        store handed in or external (None).
+        """
+        if not self.serves_release:
+            return None
+
+        def follow() -> None:
+            tried = None
+            while True:
+                time.sleep(interval)
+                link = self._current_link()
+                if link is not None and link != self._link and link != tried:
+                    tried = link
+                    self.open_now()
+
+        thread = threading.Thread(target=follow, name="follow-releases", daemon=True)
+        thread.start()
+        return thread
 
     def _current_link(self) -> str | None:
         """Where ``BUILD_DIR/current`` points (one system call, on every request); None when it is not a symlink."""
