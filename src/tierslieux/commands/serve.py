@@ -63,7 +63,7 @@ def check_remote_store(store_url: str, union: str) -> int:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each opens the store read-only).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each holds the release, in memory or on disk, read-only).")
 @click.option(
     "--threads",
     default=None,
@@ -109,9 +109,10 @@ def serve(
 ) -> None:
     """Serve the built graph (or an external store): SPARQL endpoint at /sparql, with gunicorn.
 
-    The store is opened read-only by every worker, so nothing is parsed at
-    start-up; each worker queries it in query processes that are killed at
-    the time limit. Set TIERSLIEUX_UPDATE_TOKEN to accept SPARQL Update from
+    Every worker holds the published release read-only, in memory (read from
+    its N-Quads dump, up to the service's IN_MEMORY_MAX_QUADS; --in-memory) or
+    on disk, before its first request, and queries it in query processes that
+    are killed at the time limit. Set TIERSLIEUX_UPDATE_TOKEN to accept SPARQL Update from
     clients presenting it (one worker only on the built store: a writable
     store cannot be shared). With --store, credentials for the store come from
     TIERSLIEUX_STORE_USER and TIERSLIEUX_STORE_PASSWORD, or TIERSLIEUX_STORE_TOKEN.

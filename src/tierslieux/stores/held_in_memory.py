@@ -60,6 +60,8 @@ LOAD_TIMEOUT = 600.0
 ANSWER_TIMEOUT = 30.0
 #: The exit code of a query process the holder could no longer report on (it had stopped serving the release).
 UNKNOWN_EXIT = 255
+#: The exit code of a forked query process that failed outside any request (``sysexits.h``'s EX_SOFTWARE).
+FAILED_EXIT = 70
 
 
 def read_dump(dump: Path) -> ox.Store:
@@ -110,7 +112,7 @@ def hold(conn: Connection, store_dir: Path, dump: Path, memory_mb: int, serve: C
             pid = os.fork()
             if pid == 0:
                 conn.close()
-                code = 70
+                code = FAILED_EXIT
                 try:
                     end_with_parent(os.getppid(), lambda: os._exit(0), interval=1.0)
                     code = serve(Connection(fd), store, memory_mb, held_bytes)
