@@ -7,8 +7,8 @@ starts ``tierslieux serve`` with its defaults (or ``--threads``), and for
 ``tests/service/test_hardening.py`` (issue 13's reproducers) in turn and
 ``--cheap`` clients sending a cheap ``ASK``. It reports, per kind of client,
 requests and answers by status, the cheap queries' p50/p95/p99, the peak
-resident memory of the whole service (gunicorn, workers, query processes;
-sampled from /proc every 0.2 s) and whether a gunicorn worker died. The
+memory of the whole service (gunicorn, workers, holders, query processes; PSS,
+so that pages shared by forked processes count once; sampled from /proc every 0.2 s) and whether a gunicorn worker died. The
 report is written to ``benchmarks/abuse.md`` and replaces the "Load and
 abuse" section of ``benchmarks/RESULTS.md`` (between its markers; ``run.py``
 appends ``abuse.md`` again when it rewrites that file).
@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from harness.load import Client, HttpRequest, percentile  # noqa: E402
-from harness.servers import children, descendants  # noqa: E402
+from harness.servers import children, descendants, process_memory  # noqa: E402
 
 from tests.service.test_hardening import CORPUS, QUICK  # noqa: E402  (the corpus the tests attack with)
 
@@ -49,17 +49,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def rss_bytes(pids: list[int]) -> int:
-    """Resident memory of ``pids`` together."""
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return total
+def pss_bytes(pids: list[int]) -> int:
+    """Proportional set size of ``pids`` together: pages shared between them (a holder's graph and the query processes
+    forked from it) counted once."""
+    return int(sum(process_memory(pid).get("pss_mib", 0.0) for pid in pids) * 2**20)
 
 
 def request_for(case) -> HttpRequest:
@@ -125,7 +118,7 @@ def run(args: argparse.Namespace) -> str:
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
-            peak = max(peak, rss_bytes(descendants(server.pid)))
+            peak = max(peak, pss_bytes(descendants(server.pid)))
             time.sleep(0.2)
         wall = time.monotonic() - started
         after = set(children(server.pid))
@@ -158,7 +151,7 @@ def run(args: argparse.Namespace) -> str:
             f"Cheap queries: p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
             f"max {max(ms):.0f} ms over {len(ms)} answers."
         )
-    lines += [f"Peak resident memory of the whole service: {peak / 2**20:.0f} MiB. gunicorn workers died: {died}.", END]
+    lines += [f"Peak memory of the whole service (PSS, shared pages counted once): {peak / 2**20:.0f} MiB. gunicorn workers died: {died}.", END]
     return "\n".join(lines) + "\n"
 
 
