@@ -23,7 +23,8 @@ for). Every cell is run at 1 and 4 clients. Throughput ratios are against
 
 Run ``python benchmarks/serving.py`` (``--build-dir`` for another release,
 e.g. a generated 1 M-triple one under ``.cache/bench``); it writes
-``benchmarks/SERVING.md`` and ``benchmarks/serving.json``.
+``benchmarks/SERVING.md`` and ``benchmarks/SERVING.json`` (``--out`` for another name; ``--render`` writes the
+report again from its JSON).
 """
 
 from __future__ import annotations
@@ -174,13 +175,13 @@ def report(results: dict) -> str:
     lines = [
         "# Serving speed against Oxigraph server in memory",
         "",
-        f"Measured {results['date']} by `python benchmarks/serving.py` on {results['machine']['cpu_model']} "
+        f"Measured {results['date']} by `{results.get('command', 'python benchmarks/serving.py')}` on {results['machine']['cpu_model']} "
         f"({results['machine']['usable_cores']} cores, load average at start {results['machine']['load_average_start']}), release of "
         f"{results['quads']:,} quads, `tierslieux serve` with {results['workers']} workers. Each cell: up to "
         f"{results['requests']} requests or {results['budget']} s, after a warm-up; servers measured back to back per query.",
         "Throughput in answers per second; the ratio is to `oxigraph-memory` (Oxigraph server holding the dump in memory) "
-        "in the same cell. `ours-memory` and `ours-disk` keep no answer (every answer computed); `ours-kept` is the "
-        "default service, answers kept per release.",
+        "in the same cell. `ours-memory` and `ours-disk` keep no answer (every answer computed); `ours-kept` holds the "
+        "release in memory and keeps answers per release (the default settings, for a release within `IN_MEMORY_MAX_QUADS`).",
         "",
         "| query | clients | " + " | ".join(SERVERS) + " | ours-memory p95 ms |",
         "|---|---|" + "---|" * len(SERVERS) + "---|",
@@ -215,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=3.0, help="seconds per cell")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "SERVING.md")
+    parser.add_argument("--render", action="store_true", help="measure nothing: write --out again from the .json beside it")
     args = parser.parse_args(argv)
+    if args.render:
+        args.out.write_text(report(json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))), encoding="utf-8")
+        return 0
     layout = BuildLayout(args.build_dir)
     if not (layout.current / "manifest.json").is_file():
         print(f"error: no release in {args.build_dir}: run `make build` first", file=sys.stderr)
@@ -228,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         texts = ad_hoc_queries(draw_values(started[REFERENCE], args.requests, args.seed))
         rows = measure(started, texts, args.requests, args.budget)
         results = {
+            "command": "python benchmarks/serving.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "machine": machine.describe(),
             "quads": json.loads((release_dir / "manifest.json").read_text())["triples"],

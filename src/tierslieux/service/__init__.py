@@ -55,9 +55,11 @@ DEFAULTS: dict = {
     "LONG_QUERIES": 2,
     # Hold the published release in memory, one copy per worker whose query processes are forked from it and share it
     # (several times faster than the on-disk store; stores/held_in_memory.py): "auto" does for a read-only release of at
-    # most IN_MEMORY_MAX_QUADS quads; true or false forces the choice (a writable store is always on disk).
+    # most IN_MEMORY_MAX_QUADS quads; true or false forces the choice (a writable store is always on disk). A busy query
+    # process copies the pages of the graph it reads, so plan up to QUERY_PROCESSES + 1 copies per worker
+    # (docs/operations.md: about 0.4 KB per quad each).
     "STORE_IN_MEMORY": "auto",
-    "IN_MEMORY_MAX_QUADS": 2_000_000,
+    "IN_MEMORY_MAX_QUADS": 500_000,
     # Answers to repeated GET requests kept per worker and release, in MiB (0: none kept; ETags and 304 either way):
     # service/kept_answers.py.
     "ANSWER_CACHE_MB": 64,

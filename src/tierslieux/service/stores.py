@@ -49,7 +49,7 @@ class StoreRegistry:
         long_query_seconds: float | None = None,
         long_queries: int = 2,
         in_memory: bool | str = "auto",
-        in_memory_max_quads: int = 2_000_000,
+        in_memory_max_quads: int = 500_000,
     ):
         if in_memory not in (True, False, "auto"):
             raise ValueError(f"STORE_IN_MEMORY is {in_memory!r}: use true, false or \"auto\"")
