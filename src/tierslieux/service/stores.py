@@ -33,8 +33,9 @@ FOLLOW_SECONDS = 0.5
 class StoreRegistry:
     """Hands out the current store and a cache that lives exactly as long as that store.
 
-    The store is opened on first use, not at import time, so that each gunicorn
-    worker opens its own read-only handle after the fork.
+    The store is opened on first use (a gunicorn worker calls :meth:`open_now`
+    before its first request), not at import time, so that each worker opens
+    its own read-only handle after the fork.
     """
 
     def __init__(

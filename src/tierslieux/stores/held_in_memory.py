@@ -1,15 +1,20 @@
 """A release held in memory once per service worker, and query processes forked from it.
 
 Oxigraph answers several times faster from memory than from its on-disk store
-(``benchmarks/RESULTS.md``). A *holder* process loads the release's N-Quads
+(``benchmarks/SERVING.md``). A *holder* process loads the release's N-Quads
 dump (:attr:`tierslieux.release.Release.quads_dump`, canonical blank-node
 labels) into an in-memory pyoxigraph store once, imports what a query process
 needs, and from then on only forks: each query process is a child of the
 holder, starts in milliseconds instead of a fresh interpreter's half second,
-and shares the graph's memory pages with the holder copy-on-write (queries
-only read them). Everything else is as for query processes that open the
-on-disk store (:mod:`.query_processes`): the same requests and answers, the
-same time limit (SIGKILL), memory limit and long-query slots.
+and starts with the graph's memory pages shared with the holder
+copy-on-write. The sharing does not last: the pages a query reads become the
+process's own copies (Oxigraph's in-memory store writes to them as it reads;
+measured in ``docs/operations.md``), so a busy query process ends up holding
+much of the graph, which is why only releases up to the service's
+``IN_MEMORY_MAX_QUADS`` are held in memory by default. Everything else is as
+for query processes that open the on-disk store (:mod:`.query_processes`): the
+same requests and answers, the same time limit (SIGKILL), memory limit and
+long-query slots.
 
 The holder is ``python -m tierslieux.stores.query_processes FD STORE_DIR ro
 MEMORY_MB hold DUMP`` (its query processes keep that command line). It speaks
