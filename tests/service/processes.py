@@ -88,6 +88,14 @@ def workers(master: int) -> set[int]:
     return set(children(master))
 
 
+def has_ended(pid: int) -> bool:
+    """Whether ``pid`` has ended: gone from /proc, or a zombie nobody has reaped yet (an orphan waits for init)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def wait_until_gone(pids: set[int], within: float) -> set[int]:
     """Wait until at least one of ``pids`` has no /proc entry (killed and reaped: a zombie keeps its entry); return those gone."""
     deadline = time.monotonic() + within
