@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,18 +34,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from harness.load import Client, HttpRequest, percentile  # noqa: E402
-from harness.servers import children, descendants, process_memory  # noqa: E402
+from harness.servers import children, descendants, free_port, process_memory  # noqa: E402
 
 from tests.service.test_hardening import CORPUS, QUICK  # noqa: E402  (the corpus the tests attack with)
 
 BEGIN, END = "<!-- abuse: written by benchmarks/abuse.py -->", "<!-- /abuse -->"
-
-
-def free_port() -> int:
-    """A loopback port free right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def pss_bytes(pids: list[int]) -> int:

@@ -33,9 +33,8 @@ import argparse
 import datetime
 import json
 import random
-import subprocess
+import shutil
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -46,7 +45,8 @@ sys.path.insert(0, str(HERE))
 from harness import machine, servers  # noqa: E402
 from harness.load import HttpRequest, run_cell  # noqa: E402
 
-from tierslieux.release import BuildLayout  # noqa: E402
+from tierslieux.rdfio import write_atomically  # noqa: E402
+from tierslieux.release import BuildLayout, Release  # noqa: E402
 
 REFERENCE = "oxigraph-memory"
 SERVERS = ("oxigraph-memory", "oxigraph-disk", "ours-memory", "ours-disk", "ours-kept")
@@ -102,42 +102,27 @@ def draw_values(server: servers.Server, count: int, seed: int) -> dict[str, list
     }
 
 
-def start_servers(release_dir: Path, work: Path, workers: int) -> dict[str, servers.Server]:
-    """Start the five servers on ``release_dir`` (see the module docstring) and wait until each answers."""
-    dump = release_dir / "dumps" / "tiers-lieux.nq"
-    build_dir = release_dir.parent.parent
+def start_servers(release: Release, work: Path, workers: int, started: dict[str, servers.Server]) -> tuple[dict, dict]:
+    """Start the five servers on ``release`` (see the module docstring) into ``started``, so that the caller stops
+    whichever started; return how long each took to answer and how long the two Oxigraph stores took to load."""
     store = work / "oxigraph-store"
-    subprocess.run(["rm", "-rf", str(store)], check=True)
-    load_seconds = servers.oxigraph_load(store, dump, work / "oxigraph-load.log", 1800)
-    started = {
+    shutil.rmtree(store, ignore_errors=True)
+    loads = {"oxigraph-disk": servers.oxigraph_load(store, release.quads_dump, work / "oxigraph-load.log", 1800)}
+    planned = {
         "oxigraph-disk": servers.oxigraph(store, servers.free_port(), work / "oxigraph-disk.log"),
-        "oxigraph-memory": oxigraph_in_memory(servers.free_port(), work / "oxigraph-memory.log"),
+        "oxigraph-memory": servers.oxigraph_in_memory(servers.free_port(), work / "oxigraph-memory.log"),
     }
     for name, in_memory, kept_mb in (("ours-memory", "true", "0"), ("ours-disk", "false", "0"), ("ours-kept", "true", "64")):
-        server = servers.ours(build_dir, servers.free_port(), workers, work / f"{name}.log")
+        server = servers.ours(release.folder.parent.parent, servers.free_port(), workers, work / f"{name}.log")
         server.name = name
         server.env = {**server.env, "TIERSLIEUX_STORE_IN_MEMORY": in_memory, "TIERSLIEUX_ANSWER_CACHE_MB": kept_mb}
-        started[name] = server
-    for server in started.values():
+        planned[name] = server
+    for name, server in planned.items():
         server.start()
-    for name, server in started.items():
-        server.ready_seconds = server.wait_ready(600)
-    memory = started["oxigraph-memory"]
-    load = time.perf_counter()
-    with dump.open("rb") as body:
-        request = urllib.request.Request(
-            f"http://{servers.HOST}:{memory.port}/store", data=body.read(), headers={"Content-Type": "application/n-quads"}, method="POST"
-        )
-    urllib.request.urlopen(request, timeout=1800).read()
-    memory.load_seconds = time.perf_counter() - load
-    started["oxigraph-disk"].load_seconds = load_seconds
-    return started
-
-
-def oxigraph_in_memory(port: int, log_path: Path) -> servers.Server:
-    """Oxigraph's own server with an in-memory store (no --location), the union of the graphs as default graph."""
-    command = [str(Path(sys.executable).parent / "oxigraph"), "serve", "--bind", f"{servers.HOST}:{port}", "--union-default-graph"]
-    return servers.Server("oxigraph-memory", command, log_path, port, "/query")
+        started[name] = server
+    ready = {name: server.wait_ready(600) for name, server in started.items()}
+    loads["oxigraph-memory"] = servers.load_over_http(started["oxigraph-memory"], release.quads_dump, 1800)
+    return ready, loads
 
 
 def measure(started: dict[str, servers.Server], texts: dict[str, list[str]], requests: int, budget: float) -> list[dict]:
@@ -219,37 +204,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="measure nothing: write --out again from the .json beside it")
     args = parser.parse_args(argv)
     if args.render:
-        args.out.write_text(report(json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))), encoding="utf-8")
+        write_atomically(args.out, report(json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))))
         return 0
     layout = BuildLayout(args.build_dir)
-    if not (layout.current / "manifest.json").is_file():
+    if layout.manifest() is None:
         print(f"error: no release in {args.build_dir}: run `make build` first", file=sys.stderr)
         return 2
-    release_dir = layout.current.resolve()
+    release = layout.current_release.resolved()
     work = ROOT / ".cache" / "serving"
     work.mkdir(parents=True, exist_ok=True)
-    started = start_servers(release_dir, work, args.workers)
+    started: dict[str, servers.Server] = {}
     try:
+        ready, loads = start_servers(release, work, args.workers, started)
         texts = ad_hoc_queries(draw_values(started[REFERENCE], args.requests, args.seed))
         rows = measure(started, texts, args.requests, args.budget)
         results = {
             "command": "python benchmarks/serving.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "machine": machine.describe(),
-            "quads": json.loads((release_dir / "manifest.json").read_text())["triples"],
+            "quads": release.manifest()["triples"],
             "workers": args.workers,
             "requests": args.requests,
             "budget": args.budget,
             "rows": rows,
             "memory": memory_of(started),
-            "ready_seconds": {name: server.ready_seconds for name, server in started.items()},
-            "load_seconds": {name: getattr(server, "load_seconds", None) for name, server in started.items() if hasattr(server, "load_seconds")},
+            "ready_seconds": ready,
+            "load_seconds": loads,
         }
     finally:
         for server in started.values():
             server.stop()
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    args.out.write_text(report(results), encoding="utf-8")
+    write_atomically(args.out.with_suffix(".json"), json.dumps(results, indent=1) + "\n")
+    write_atomically(args.out, report(results))
     print(f"wrote {args.out}")
     return 0
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,6 +192,24 @@ def oxigraph(store_dir: Path, port: int, log_path: Path) -> Server:
         "--union-default-graph",
     ]
     return Server("oxigraph", command, log_path, port, "/query")
+
+
+def oxigraph_in_memory(port: int, log_path: Path) -> Server:
+    """Oxigraph's own server on an in-memory store (no --location; load it with :func:`load_over_http`), the union of
+    the named graphs as default graph."""
+    command = [str(_BIN / "oxigraph"), "serve", "--bind", f"{HOST}:{port}", "--union-default-graph"]
+    return Server("oxigraph-memory", command, log_path, port, "/query")
+
+
+def load_over_http(server: Server, dump: Path, timeout: float) -> float:
+    """POST the N-Quads ``dump`` to the Graph Store endpoint (``/store``) of a running Oxigraph server; return the seconds taken."""
+    started = time.perf_counter()
+    request = urllib.request.Request(
+        f"http://{HOST}:{server.port}/store", data=dump.read_bytes(), headers={"Content-Type": "application/n-quads"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        answer.read()
+    return time.perf_counter() - started
 
 
 def rdflib_endpoint(dump: Path, port: int, log_path: Path) -> Server:

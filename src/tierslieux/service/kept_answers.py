@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, g, request
 
 from ..stores.base import StoreError
-from .stores import registry
+from .stores import current_store, registry
 
 #: Answers bigger than this share of the budget are not kept (one answer must not push out all others).
 LARGEST_SHARE = 4
@@ -152,7 +152,7 @@ def _kept_answers() -> tuple[KeptAnswers, str] | None:
     if budget <= 0 or not stores.serves_release:
         return None
     try:
-        store = stores.get()
+        store = current_store()
     except StoreError:
         return None  # the view answers the failure in its own way
     answers = stores.cache(store).setdefault("kept answers", KeptAnswers(budget))

@@ -41,7 +41,7 @@ from .reconcile_answers import (
     values_of,
 )
 from .reconcile_data import ONTOLOGY, PLACE_BASE, Catalogue, PlaceRecord, catalogue_for
-from .stores import registry
+from .stores import current_store, registry
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -53,7 +53,7 @@ PREVIEW_WIDTH, PREVIEW_HEIGHT = 400, 200
 
 
 def _catalogue() -> Catalogue:
-    store = registry().get()
+    store = current_store()
     return catalogue_for(store, registry().cache(store), internal_timeout(current_app.config))
 
 

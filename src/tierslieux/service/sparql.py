@@ -34,7 +34,7 @@ from .errors import HANDLED, error_response, plain
 from .kept_answers import kept_per_release, not_kept_unless_determined
 from .protocol import Operation, ProtocolError, read_operation
 from .results import NotAcceptable, negotiate, render
-from .stores import registry
+from .stores import current_store, registry
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _query(operation: Operation) -> Response:
     config = current_app.config
     guard.check_dataset_iris(operation.default_graph_uris + operation.named_graph_uris)
     not_kept_unless_determined(operation.text)
-    store = registry().get()
+    store = current_store()
     max_rows = int(config["MAX_RESULT_ROWS"])
     max_bytes = int(config["MAX_RESULT_BYTES"])
     started = time.monotonic()
@@ -116,7 +116,7 @@ def _update(operation: Operation) -> Response:
         return plain(403, "SPARQL Update needs a valid update token: send `Authorization: Bearer <token>`.")
     if operation.using_graph_uris or operation.using_named_graph_uris:
         raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: put USING / WITH in the update itself.")
-    store = registry().get()
+    store = current_store()
     try:
         store.update(operation.text, policy=_policy(), timeout=float(config["QUERY_TIMEOUT_SECONDS"]))
     finally:
@@ -125,7 +125,7 @@ def _update(operation: Operation) -> Response:
 
 
 def _statistics() -> description.Statistics:
-    store = registry().get()
+    store = current_store()
     cache = registry().cache(store)
     if "statistics" not in cache:
         cache["statistics"] = description.compute_statistics(store)

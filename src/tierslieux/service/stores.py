@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from ..release import BuildLayout, Release
 from ..stores.base import Store, StoreError
@@ -186,5 +186,8 @@ def registry() -> StoreRegistry:
 
 
 def current_store() -> Store:
-    """The store the current request reads."""
-    return registry().get()
+    """The store the current request reads: one for the whole request, even when a release is published meanwhile
+    (the registry is asked once per request, not by every query of it)."""
+    if "tierslieux_store" not in g:
+        g.tierslieux_store = registry().get()
+    return g.tierslieux_store
