@@ -51,6 +51,20 @@ def test_a_misspelt_name_with_a_postcode_of_one_commune_gives_it_with_a_note():
     assert notes == ["commune 'Roubais' is not the name of postcode 59100's commune; its only commune, 59512, is used"]
 
 
+def test_the_former_name_a_commune_nouvelle_begins_with_gives_it_with_a_note():
+    notes, token = collecting_notes()
+    try:
+        assert resolve_commune("71500", "LOUHANS") == "71263"  # Louhans-Châteaurenaud, among 11 communes of 71500
+        assert resolve_commune("44150", "Ancenis") == "44003"  # Ancenis-Saint-Géréon
+    finally:
+        stop_collecting(token)
+    assert notes[0] == ("commune 'LOUHANS' is not the name of a commune of postcode 71500; 'Louhans-Châteaurenaud' (71263), "
+                        "the only one whose name begins with it, is used")
+    # Two communes begin with the name: nothing is guessed.
+    with pytest.raises(CleaningIssue, match="postcode shared by 10 communes, none named so"):
+        resolve_commune("58120", "Château-Chinon")
+
+
 def test_a_code_given_wins_and_a_name_only_fills_a_missing_code():
     assert choose_commune("59350", None, "59000", None, "Roubaix") == ("59350", 0)
     assert choose_commune(None, None, "59100", None, "Roubaix") == ("59512", 0)

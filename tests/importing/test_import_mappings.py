@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from tierslieux.importing.issues import REJECTED, WARNING, ImportFailure
+from tierslieux.importing.issues import REJECTED, WARNING, CleaningIssue, ImportFailure
 from tierslieux.importing.mapping import load_mapping
 from tierslieux.importing.matching import MATCHED_RULE
 from tierslieux.importing.pipeline import run_import
@@ -110,6 +110,24 @@ def test_a_mapping_with_an_unknown_function_is_refused(tmp_path):
     bad.write_text(text.replace("tlfn:url", "tlfn:uri"), encoding="utf-8")
     with pytest.raises(ImportFailure, match="unknown function 'https://w3id.org/tiers-lieux/fn#uri'"):
         load_mapping(bad)
+
+
+def test_a_function_missing_a_parameter_it_needs_is_refused_naming_it(tmp_path):
+    text = (MAPPINGS_DIR / "mediation-num.yarrrml.yml").read_text(encoding="utf-8")
+    bad = tmp_path / "no-table.yarrrml.yml"
+    bad.write_text(text.replace("            - [tlfn:table, typology/mediation-num.csv]\n", "", 1), encoding="utf-8")
+    with pytest.raises(ImportFailure, match=re.escape(f"{bad}: function kinds needs the parameter(s) tlfn:table")):
+        load_mapping(bad)
+
+
+def test_kinds_split_on_the_separator_a_mapping_names():
+    from tierslieux.importing.vocabulary import kinds
+
+    base = "https://w3id.org/tiers-lieux/vocab/place-kind/"
+    assert kinds("F-TL", "typology/mednum-bfc.csv", "-") == [base + "espace-du-faire", base + "tiers-lieu"]
+    assert kinds("T", "typology/mednum-bfc.csv", "-") == [base + "coworking"]
+    with pytest.raises(CleaningIssue, match="unknown value 'F-TL'"):
+        kinds("F-TL", "typology/mednum-bfc.csv")  # without the separator, "F-TL" is one unknown code
 
 
 def test_fablabs_io():

@@ -2,7 +2,7 @@
 
 ``tierslieux import cget PATH`` runs the census mapping (``mappings/cget-2019.yarrrml.yml``);
 ``tierslieux import --mapping FILE INPUT`` runs any mapping; ``tierslieux import NAME INPUT``
-runs ``mappings/NAME*.yarrrml.yml`` (``cget``, ``mediation-num``, ``spaceapi``, ``fablabs-io``).
+runs ``mappings/NAME*.yarrrml.yml`` (``cget``, ``mediation-num``, ``spaceapi``, ``fablabs-io``, ``mednum-bfc``, ``maplabbzh``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ same functions on each row first, to report problems with the row and field they
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,6 +43,12 @@ class Function:
     def param_iri(self, param: str) -> str:
         """Return the IRI of one parameter, ``tlfn:{param}``."""
         return FUNCTION_BASE + param
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The parameters a mapping must give (those of the callable without a default)."""
+        signature = inspect.signature(self.call)
+        return tuple(name for name, p in signature.parameters.items() if p.default is inspect.Parameter.empty)
 
 
 def _slug(value: str | None) -> str | None:
@@ -81,12 +88,12 @@ FUNCTIONS: dict[str, Function] = {
         Function("inseeCommuneIri", _commune(lambda code: f"{INSEE_GEO}commune/{code}"), _COMMUNE_PARAMS),
         Function(
             "communeName",
-            lambda value, fallback=None, postcode=None, department=None, name=None, fallbackName=None, initialName=None,
+            lambda value=None, fallback=None, postcode=None, department=None, name=None, fallbackName=None, initialName=None,
             byName=None: (geo_fr.commune_name(value, fallback, postcode, department, name, fallbackName, initialName, byName)),
             ("value", "fallback", "postcode", "department", "name", "fallbackName", "initialName", "byName"),
         ),
-        Function("kinds", lambda value, table: vocabulary.kinds(value, table), ("value", "table")),
-        Function("classes", lambda value, table: vocabulary.classes(value, table), ("value", "table")),
+        Function("kinds", lambda value, table, separator=None: vocabulary.kinds(value, table, separator), ("value", "table", "separator")),
+        Function("classes", lambda value, table, separator=None: vocabulary.classes(value, table, separator), ("value", "table", "separator")),
         Function("kindsFromName", lambda value, table=None: vocabulary.kinds_from_name(value, table), ("value", "table")),
         Function("classesFromName", lambda value, table=None: vocabulary.classes_from_name(value, table), ("value", "table")),
     )

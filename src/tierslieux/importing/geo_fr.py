@@ -201,7 +201,9 @@ def resolve_commune(postcode_: str | None, name: str | None, department: str | N
     A postcode shared by several communes is told apart by the name; a former commune
     (merged into a "commune nouvelle") or an arrondissement of Paris, Lyon or Marseille gives
     its current commune; without a postcode the name is looked up in ``department``. A name
-    that differs from the only commune of its postcode gives that commune, with a note.
+    that begins the name of exactly one commune of its postcode gives that commune (Ancenis for
+    Ancenis-Saint-Géréon), and a name that differs from the only commune of its postcode gives
+    that commune, each with a note.
     Raises :class:`CleaningIssue` (the place is kept without a commune) when nothing fits.
     """
     code = postcode(postcode_) if not blank(postcode_) else None
@@ -217,6 +219,15 @@ def resolve_commune(postcode_: str | None, name: str | None, department: str | N
     if len(named) == 1:
         return named[0]
     current = sorted({_current(c) for c in candidates})
+    if not named and key:
+        # A commune nouvelle often keeps its largest former commune's name first (Ancenis-Saint-Géréon,
+        # Theix-Noyalo), and exports keep writing the old name.
+        beginning = {c.code: c for c in candidates if _name_key(c.name).startswith(key + " ")}
+        if len(beginning) == 1:
+            (chosen,) = beginning.values()
+            note(f"commune {name!r} is not the name of a commune of postcode {code}; {chosen.name!r} ({chosen.code}), "
+                 "the only one whose name begins with it, is used")
+            return _current(chosen)
     if not named and len(current) == 1 and key:
         note(f"commune {name!r} is not the name of postcode {code}'s commune; its only commune, {current[0]}, is used")
         return current[0]

@@ -140,6 +140,11 @@ def _walk(node: Any, mapping: Mapping) -> None:
                 for param, _ in arguments:
                     if param not in known:
                         raise ImportFailure(f"{mapping.path}: function {fn.name} has no parameter {param!r}")
+                given = {param for param, _ in arguments}
+                missing = [p for p in fn.required if fn.param_iri(p) not in given]
+                if missing:
+                    raise ImportFailure(f"{mapping.path}: function {fn.name} needs the parameter(s) "
+                                        f"{', '.join('tlfn:' + p for p in missing)}; add them to its parameters")
             mapping.calls.append(Call(iri, tuple(arguments)))
         for key, value in node.items():
             if key != "tierslieux":

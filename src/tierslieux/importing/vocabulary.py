@@ -72,9 +72,11 @@ def load_table(path: Path) -> dict[str, Entry]:
     return table
 
 
-def _entries(value: str | None, table: str) -> list[Entry]:
+def _entries(value: str | None, table: str, separator: str | None = None) -> list[Entry]:
     entries = load_table(_resolve(table))
     raw = "" if value is None else str(value)
+    if separator:
+        raw = raw.replace(separator, "|")
     parts = [p for p in (raw.replace(";", "|").split("|")) if p.strip()] or [""]
     found = []
     for part in parts:
@@ -90,15 +92,19 @@ def _entries(value: str | None, table: str) -> list[Entry]:
     return found
 
 
-def kinds(value: str | None, table: str) -> list[str]:
-    """Return the place-kind IRIs of a (possibly ``|``-separated) typology value, by the table ``table``."""
-    return sorted({e.kind for e in _entries(value, table) if e.kind})
+def kinds(value: str | None, table: str, separator: str | None = None) -> list[str]:
+    """Return the place-kind IRIs of a typology value, by the table ``table``.
+
+    A value may hold several codes, separated by ``|`` or ``;``, or by ``separator`` when the
+    source uses another one (MedNum BFC writes ``F-TL``).
+    """
+    return sorted({e.kind for e in _entries(value, table, separator) if e.kind})
 
 
-def classes(value: str | None, table: str) -> list[str]:
+def classes(value: str | None, table: str, separator: str | None = None) -> list[str]:
     """Return the classes the ontology maps the value's kinds to (``tl:kindClass``; empty when none)."""
     mapped = kind_classes()
-    return sorted({mapped[kind] for kind in kinds(value, table) if kind in mapped})
+    return sorted({mapped[kind] for kind in kinds(value, table, separator) if kind in mapped})
 
 
 #: the keyword table :func:`kinds_from_name` reads when a mapping names none (docs/mappings.md)

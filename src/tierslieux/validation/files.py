@@ -23,13 +23,23 @@ from .shacl import validate_graph
 
 
 def context_for(data: Graph, model: Graph, others: list[Path]) -> Graph:
-    """Return the triples of ``others`` about the IRIs ``data`` or ``model`` name as objects without describing them."""
-    described = set(data.subjects()) | set(model.subjects())
-    wanted = {o for g in (data, model) for o in g.objects() if isinstance(o, URIRef) and o not in described}
+    """Return what ``others`` state that ``data`` needs to be judged alone.
+
+    That is: the triples about the resources ``data`` describes, for the properties ``data``
+    does not state about them; then the triples about the IRIs ``data``, the model or those
+    triples name as objects without describing them (one hop).
+    """
     context = Graph()
-    if not wanted or not others:
+    if not others:
         return context
     rest = load_graph(others)
+    stated = {(s, p) for s, p, _ in data}
+    for subject in {s for s in data.subjects() if isinstance(s, URIRef)}:
+        for triple in rest.triples((subject, None, None)):
+            if (subject, triple[1]) not in stated:
+                context.add(triple)
+    described = set(data.subjects()) | set(model.subjects()) | set(context.subjects())
+    wanted = {o for g in (data, model, context) for o in g.objects() if isinstance(o, URIRef) and o not in described}
     for subject in wanted:
         for triple in rest.triples((subject, None, None)):
             context.add(triple)
