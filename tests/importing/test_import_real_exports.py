@@ -21,6 +21,7 @@ from tierslieux.importing.matching import MATCHED_RULE
 from tierslieux.importing.pipeline import run_import, write_result
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 from tierslieux.release import BuildLayout
+from tierslieux.service import create_app
 from tierslieux.validation.files import validate_files_alone
 
 pytestmark = pytest.mark.slow
@@ -30,6 +31,8 @@ PLACE = "https://w3id.org/tiers-lieux/id/place/"
 GRAPH = "https://w3id.org/tiers-lieux/graph/"
 LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
+WEBSITE = "https://w3id.org/tiers-lieux/ontology#website"
 KIND = "https://w3id.org/tiers-lieux/ontology#placeKind"
 #: mapping, export, (read, imported, merged, rejected), places of data/ matched
 IMPORTS = [
@@ -125,3 +128,28 @@ def test_the_graph_builds_with_one_place_and_two_sources_for_each_match(imported
             labels = {q.object.value for q in about if q.predicate.value == LABEL and q.object.language == "fr"}
             assert len(labels) == 1, (slug, labels)
             assert any(q.predicate.value == KIND and q.graph_name.value == GRAPH + f"networks/{name}" for q in about), slug
+
+
+def test_the_places_api_and_named_queries_show_the_published_values(built):
+    # 92 places have two points here (the census's and an export's): every reader shows the resolved one.
+    published: dict[str, dict[str, str]] = {}
+    for triple in ox.parse(path=str(built.dumps_dir / "tiers-lieux.nt"), format=ox.RdfFormat.N_TRIPLES):
+        if triple.subject.value.startswith(PLACE) and triple.predicate.value in (LAT, LONG, WEBSITE):
+            published.setdefault(triple.subject.value, {})[triple.predicate.value] = triple.object.value
+    app = create_app({"TESTING": True, "BUILD_DIR": str(built.root), "QUERY_PROCESSES": 1})
+    client = app.test_client()
+    places = client.get("/api/places?fields=all&limit=100000").get_json()["places"]
+    assert len(places) == len({p["id"] for p in places}) > 2000
+    for place in places:
+        expected = published.get(place["id"], {})
+        if LAT in expected:
+            assert (place["latitude"], place["longitude"]) == (float(expected[LAT]), float(expected[LONG])), place["id"]
+        assert place["website"] == expected.get(WEBSITE), place["id"]
+    # TéléFab Brest's two points are 9.6 km apart: within 20 km of the published one, it is there once, at 0 km.
+    telefab = PLACE + "telefab-brest"
+    near = client.get("/queries/places-near", query_string={"lat": published[telefab][LAT], "long": published[telefab][LONG],
+                                                             "radius": "20"},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert near.status_code == 200, near.get_data(as_text=True)
+    rows = [row for row in near.get_json()["results"]["bindings"] if row["place"]["value"] == telefab]
+    assert [float(row["distance"]["value"]) for row in rows] == [0.0]

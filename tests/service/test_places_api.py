@@ -165,3 +165,14 @@ def test_a_long_page_has_every_field_of_every_place(client):
 def test_a_slug_that_is_no_iri_is_not_found(client):
     answer = client.get("/api/places/a%20b")
     assert answer.status_code == 404 and "a b" in answer.get_json()["error"]
+
+
+def test_a_disputed_value_is_the_published_one_not_any_sources(client, built):
+    # La Ruche's website: the census says http://la-ruche.net/, the curated seed http://www.la-ruche.net, and
+    # curated data wins (docs/merging.md). The API once showed the census's, read from the union of the sources.
+    quads = [q for q in ox.parse(path=str(built.dumps_dir / "tiers-lieux.nq"), format=ox.RdfFormat.N_QUADS)
+             if q.subject.value.endswith("/place/la-ruche") and q.predicate.value.endswith("#website")]
+    assert {q.object.value for q in quads} == {"http://la-ruche.net/", "http://www.la-ruche.net"}  # the dispute is there
+    assert client.get("/api/places/la-ruche").get_json()["website"] == "http://www.la-ruche.net"
+    listed = client.get("/api/places?q=La%20Ruche&fields=all&limit=100").get_json()["places"]
+    assert next(p for p in listed if p["slug"] == "la-ruche")["website"] == "http://www.la-ruche.net"

@@ -51,7 +51,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 #: the class of a source, by the start of its graph's name: lower comes first
 SOURCE_CLASSES = (("curated/", 0), ("census/", 1))
 OTHER_SOURCE_CLASS = 2
-_GROUP_OF = {predicate: group for group, predicates in GROUPS.items() for predicate in predicates}
+#: the group of each single-valued property
+GROUP_OF = {predicate: group for group, predicates in GROUPS.items() for predicate in predicates}
 
 
 class OverrideError(ValueError):
@@ -197,7 +198,7 @@ def resolve(store: ox.Store, overrides: dict[tuple[str, str], Override] | None =
     Raises :class:`OverrideError` when a reviewed override names a source that states nothing for its place.
     """
     overrides = overrides or {}
-    predicates = " ".join(f"<{p}>" for p in _GROUP_OF)
+    predicates = " ".join(f"<{p}>" for p in GROUP_OF)
     rows = store.query(f"""SELECT DISTINCT ?s ?p ?o ?g WHERE {{
         GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {predicates} }}
         GRAPH ?t {{ ?s a <{TL.ThirdPlace}> }}
@@ -205,7 +206,7 @@ def resolve(store: ox.Store, overrides: dict[tuple[str, str], Override] | None =
     by_group: dict[tuple[str, str], dict[str, set]] = {}
     for row in rows:
         graph = row["g"].value
-        key = (row["s"].value, _GROUP_OF[row["p"].value])
+        key = (row["s"].value, GROUP_OF[row["p"].value])
         by_group.setdefault(key, {}).setdefault(graph, set()).add((row["p"].value, row["o"]))
     dates = _dates(store) if by_group else {}
     resolution = Resolution()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..namespaces import BASE
+from ..namespaces import BASE, WGS84
+from ..queries.published import published
 from ..stores.base import Store
 
 KM_PER_DEGREE = 111.19508
@@ -38,9 +39,9 @@ PREFIX tl: <https://w3id.org/tiers-lieux/ontology#>
 PREFIX wgs84: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 SELECT ?place (SAMPLE(?name) AS ?label) (MIN(?d2) AS ?distance2) WHERE {{
-  ?place wgs84:lat ?placeLat .
+  {published("?place", WGS84.lat, "?placeLat")}
   FILTER(xsd:double(?placeLat) >= {lat - band!r} && xsd:double(?placeLat) <= {lat + band!r})
-  ?place wgs84:long ?placeLong ; a tl:ThirdPlace .
+  {published("?place", WGS84.long, "?placeLong")} ?place a tl:ThirdPlace .
   FILTER(?place != <{iri}>)
   BIND((xsd:double(?placeLat) - {lat!r}) * {KM_PER_DEGREE} AS ?dy)
   BIND((xsd:double(?placeLong) - {lon!r}) * {cos!r} * {KM_PER_DEGREE} AS ?dx)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...namespaces import GRAPH_BASE, ID_BASE, VOCAB_BASE
+from ...namespaces import GRAPH_BASE, ID_BASE, TL, VOCAB_BASE, WGS84
+from ...queries.published import published
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
 #: Longest text searched for, in characters.
@@ -55,7 +56,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("department", ID_BASE + "department/", f"?place {DEPARTMENT_PATH} ?{{var}} .", "Department", "Département"),
     Facet("network", ID_BASE, "?place tl:partOfNetwork ?{var} .", "Network", "Réseau"),
     Facet("value", VOCAB_BASE, "?place tl:statesValue ?{var} .", "Stated value", "Valeur revendiquée"),
-    Facet("status", VOCAB_BASE + "life-cycle/", "?place tl:status ?{var} .", "Life-cycle status", "Statut"),
+    Facet("status", VOCAB_BASE + "life-cycle/", published("?place", TL.status, "?{var}"), "Life-cycle status", "Statut"),
     Facet("source", GRAPH_BASE, "GRAPH ?{var} { ?place a tl:ThirdPlace }", "Source", "Source"),
 )
 FACETS_BY_NAME = {f.name: f for f in FACETS}
@@ -138,7 +139,7 @@ def where_clause(filters: Filters) -> str:
         )
     if filters.bbox is not None:
         west, south, east, north = filters.bbox
-        lines.append("?place wgs84:lat ?flat ; wgs84:long ?flong .")
+        lines.append(published("?place", WGS84.lat, "?flat") + " " + published("?place", WGS84.long, "?flong"))
         lines.append(
             f"FILTER(xsd:double(?flat) >= {south!r} && xsd:double(?flat) <= {north!r} "
             f"&& xsd:double(?flong) >= {west!r} && xsd:double(?flong) <= {east!r})"

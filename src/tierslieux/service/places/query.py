@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ...namespaces import GRAPH_BASE, ID_BASE, sparql_prologue
+from ...namespaces import GRAPH_BASE, ID_BASE, TL, WGS84, sparql_prologue
+from ...queries.published import published
 from ...stores.base import Store
 from .filters import DEPARTMENT_PATH, FACETS, FACETS_BY_NAME, REGION_PATH, Filters, matching_places, where_clause
 
@@ -28,16 +29,17 @@ LANGUAGES = ("fr", "en")
 #: The fields read for each place of a page beyond its name and coordinates: the pattern binding ?value (and ?label).
 _FIELDS: dict[str, str] = {
     "kinds": "?place tl:placeKind ?value . OPTIONAL { ?value skos:prefLabel ?label }",
-    "website": "?place tl:website ?value .",
-    "street": "?place tl:address/tl:streetAddress ?value .",
-    "postcode": "?place tl:address/tl:postalCode ?value .",
+    # single-valued groups (docs/merging.md): the published value, not every source's
+    "website": published("?place", TL.website, "?value"),
+    "street": published("?place", TL.address, "?address") + " ?address tl:streetAddress ?value .",
+    "postcode": published("?place", TL.address, "?address") + " ?address tl:postalCode ?value .",
     "commune": "?place tl:locality ?value . OPTIONAL { ?value rdfs:label ?label }",
     "insee": "?place tl:locality/tl:inseeCode ?value .",
     "department": f"?place {DEPARTMENT_PATH} ?value . OPTIONAL {{ ?value rdfs:label ?label }}",
     "region": f"?place {REGION_PATH} ?value . OPTIONAL {{ ?value rdfs:label ?label }}",
     "networks": "?place tl:partOfNetwork ?value . OPTIONAL { ?value rdfs:label ?label }",
     "values": "?place tl:statesValue ?value . OPTIONAL { ?value skos:prefLabel ?label }",
-    "status": "?place tl:status ?value . OPTIONAL { ?value skos:prefLabel ?label }",
+    "status": published("?place", TL.status, "?value") + " OPTIONAL { ?value skos:prefLabel ?label }",
     "wikidata": "?place tl:wikidataItem ?value .",
     "identifiers": "?place dct:identifier ?value .",
     "sources": "GRAPH ?value { ?place a tl:ThirdPlace }",
@@ -86,7 +88,7 @@ SELECT ?place ?key ?name ?anyName ?lat ?long ?total WHERE {{
       {matching}
       OPTIONAL {{ ?place rdfs:label ?frName FILTER(LANG(?frName) = "fr") }}
       OPTIONAL {{ ?place rdfs:label ?someName }}
-      OPTIONAL {{ ?place wgs84:lat ?placeLat ; wgs84:long ?placeLong }}
+      OPTIONAL {{ {published("?place", WGS84.lat, "?placeLat")} {published("?place", WGS84.long, "?placeLong")} }}
     }} GROUP BY ?place ORDER BY ?key ?place OFFSET {int(offset)} LIMIT {int(limit)}
   }} UNION {{
     SELECT (COUNT(?place) AS ?total) WHERE {matching}
