@@ -86,14 +86,9 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
     if engine == "fast":
         from .fast import validate_fast
 
-        # The resolved view in the store's (empty) default graph, no quad passing through Python; the
-        # named graphs, which the per-source check reads afterwards, are left as they are.
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        for triple in superseded:
-            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
         with tempfile.TemporaryDirectory(prefix="tierslieux-resolved-") as work:
             path = Path(work) / "resolved.nt"
-            store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            _write_resolved_view(paths, superseded, path)
             return validate_fast([path], shapes=shapes, model=Graph())
     from ..rdfio import rdflib_term
 
@@ -101,6 +96,37 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
     for triple in superseded:
         data.remove((rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object)))
     return validate_graph(data, shapes=shapes, model=Graph())
+
+
+def _write_resolved_view(paths: list[Path], superseded: list, out: Path) -> None:
+    """Write the sources' triples without the superseded ones to ``out`` (N-Triples), as the files state them.
+
+    Read from the files, not from the store: Oxigraph stores some literals in a canonical datatype
+    (``"1"^^xsd:positiveInteger`` as ``xsd:integer``), which the shapes would then refuse. A superseded
+    triple is compared as the store holds it, so a source triple of the same subject and predicate is
+    put through a scratch store before the comparison.
+    """
+    import pyoxigraph as ox
+
+    dropped = set(superseded)
+    keys = {(t.subject, t.predicate) for t in superseded}
+    scratch = ox.Store()
+
+    def as_stored(triple: ox.Triple) -> ox.Triple:
+        scratch.clear()
+        scratch.add(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+        (quad,) = scratch.quads_for_pattern(None, None, None)
+        return ox.Triple(quad.subject, quad.predicate, quad.object)
+
+    def kept():
+        for source in paths:
+            for triple in ox.parse(path=str(source), rename_blank_nodes=True):
+                triple = ox.Triple(triple.subject, triple.predicate, triple.object)
+                if (triple.subject, triple.predicate) in keys and as_stored(triple) in dropped:
+                    continue
+                yield triple
+
+    ox.serialize(kept(), str(out), ox.RdfFormat.N_TRIPLES)
 
 
 def _stop_after_parent(answer: Path) -> None:
