@@ -80,9 +80,7 @@ def _validate(paths: list[Path], resolved: tuple | None, shapes, engine: str) ->
 
             return validate_fast(paths, shapes=shapes, model=Graph())
         return validate_graph(load_graph(paths), shapes=shapes, model=Graph())
-    store, superseded = resolved
-    import pyoxigraph as ox
-
+    _store, superseded = resolved
     if engine == "fast":
         from .fast import validate_fast
 
