@@ -80,6 +80,9 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
     [
         ("tierslieux.release", ("pyshacl", "rdflib", "flask")),
         ("tierslieux.service", ("pyshacl", "tierslieux.build", "tierslieux.validation")),
+        # what a worker loads to answer the places API, nearby places and the reconciliation service
+        ("tierslieux.service.places.api", ("pyshacl", "tierslieux.build", "tierslieux.validation")),
+        ("tierslieux.service.reconcile_data", ("pyshacl", "tierslieux.build", "tierslieux.validation")),
         ("tierslieux.formats", ("rdflib", "flask")),
     ],
 )

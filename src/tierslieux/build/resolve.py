@@ -33,26 +33,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS
 
-from ..namespaces import GEO, GRAPH_BASE, TL, WGS84, graph_iri
+from ..merge_model import GROUP_OF, GROUPS, RESOLVED_GRAPH
+from ..namespaces import GRAPH_BASE, TL
 
-#: the named graph of the preferred values
-RESOLVED_GRAPH = graph_iri("resolved")
 #: the reviewed overrides, beside the data files
 OVERRIDES_FILE = "resolution-overrides.csv"
-#: single-valued groups: the properties of one group are always taken from the same source
-GROUPS: dict[str, tuple[str, ...]] = {
-    "location": (str(WGS84.lat), str(WGS84.long), str(GEO.hasGeometry), str(TL.geocodingPrecision)),
-    "address": (str(TL.address),),
-    "founding date": (str(TL.foundingDate),),
-    "website": (str(TL.website),),
-    "life-cycle status": (str(TL.status),),
-    "in metropolis": (str(TL.inMetropolis),),
-}
 #: the class of a source, by the start of its graph's name: lower comes first
 SOURCE_CLASSES = (("curated/", 0), ("census/", 1))
 OTHER_SOURCE_CLASS = 2
-#: the group of each single-valued property
-GROUP_OF = {predicate: group for group, predicates in GROUPS.items() for predicate in predicates}
 
 
 class OverrideError(ValueError):

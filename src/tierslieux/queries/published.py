@@ -11,7 +11,7 @@ otherwise: :func:`published` writes that pattern, so that the rule is written on
 
 from __future__ import annotations
 
-from ..build.resolve import GROUP_OF, GROUPS, RESOLVED_GRAPH
+from ..merge_model import GROUP_OF, GROUPS, RESOLVED_GRAPH
 
 
 def published(subject: str, predicate: str, obj: str) -> str:
