@@ -18,8 +18,7 @@ from ..matching import Description, Index, load_kind_hierarchy, load_settings
 from ..matching.decision import Settings
 from ..matching.geo import commune_label_key
 from ..matching.names import fold
-from ..namespaces import ID_BASE, LIFE_CYCLE, PLACE_KIND, TL, WGS84
-from ..queries.published import published
+from ..namespaces import ID_BASE, LIFE_CYCLE, PLACE_KIND, TL
 from ..stores.base import Store
 
 PLACE_BASE = f"{ID_BASE}place/"
@@ -38,12 +37,12 @@ SELECT ?place ?what ?value ?extra WHERE {{
   {{ ?place rdfs:label ?value . BIND("name" AS ?what) }}
   UNION {{ ?place a ?value . FILTER(STRSTARTS(STR(?value), STR(tl:))) BIND("type" AS ?what) }}
   UNION {{ ?place tl:placeKind ?value . BIND("kind" AS ?what) }}
-  UNION {{ {published("?place", WGS84.lat, "?value")} {published("?place", WGS84.long, "?extra")} BIND("point" AS ?what) }}
+  UNION {{ ?place wgs84:lat ?value ; wgs84:long ?extra . BIND("point" AS ?what) }}
   UNION {{ ?place tl:locality ?locality . OPTIONAL {{ ?locality tl:inseeCode ?value }}
            OPTIONAL {{ ?locality rdfs:label ?extra FILTER(LANG(?extra) = "fr" || LANG(?extra) = "") }} BIND("commune" AS ?what) }}
-  UNION {{ {published("?place", TL.address, "?address")} ?address tl:postalCode ?value . BIND("postcode" AS ?what) }}
-  UNION {{ {published("?place", TL.website, "?value")} BIND("website" AS ?what) }}
-  UNION {{ {published("?place", TL.status, "?value")} BIND("status" AS ?what) }}
+  UNION {{ ?place tl:address/tl:postalCode ?value . BIND("postcode" AS ?what) }}
+  UNION {{ ?place tl:website ?value . BIND("website" AS ?what) }}
+  UNION {{ ?place tl:status ?value . BIND("status" AS ?what) }}
   UNION {{ ?place tl:closingDate ?value . BIND("closed" AS ?what) }}
   UNION {{ ?place tl:statesValue ?concept . ?concept skos:prefLabel ?value . FILTER(LANG(?value) = "fr") BIND("values" AS ?what) }}
   UNION {{ ?place tl:wikidataItem ?value . BIND("wikidata" AS ?what) }}
