@@ -11,6 +11,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from tierslieux.namespaces import sparql_prologue
+from tierslieux.service import create_app
+from tierslieux.stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout
 from tierslieux.stores.embedded import EmbeddedStore
 
 
@@ -176,3 +178,37 @@ def test_a_disputed_value_is_the_published_one_not_any_sources(client, built):
     assert client.get("/api/places/la-ruche").get_json()["website"] == "http://www.la-ruche.net"
     listed = client.get("/api/places?q=La%20Ruche&fields=all&limit=100").get_json()["places"]
     assert next(p for p in listed if p["slug"] == "la-ruche")["website"] == "http://www.la-ruche.net"
+
+
+class FailingStore:
+    """A store handed in whose every query fails with ``error`` (what a busy or exhausted query process raises)."""
+
+    identity = "failing"
+    read_only = True
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def query(self, *args, **kwargs):
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "retry_after"),
+    [
+        (QueryBusy(2.0, 2), 503, "10"),  # was an uncaught exception: 500 (found on 100,000 places on disk)
+        (QueryOutOfMemory(2048), 503, "10"),
+        (QueryTimeout(), 503, "60"),
+        (QueryFailed("boom"), 500, None),
+    ],
+)
+def test_a_query_the_store_stops_gets_the_service_s_status_as_json(error, status, retry_after):
+    app = create_app({"TESTING": True, "STORE": FailingStore(error)})
+    for path in ("/api/places?limit=3", "/api/places/facets", "/api/places/la-coroutine"):
+        answer = app.test_client().get(path)
+        assert answer.status_code == status, (path, answer.get_data(as_text=True))
+        assert answer.headers.get("Retry-After") == retry_after
+        assert answer.get_json()["error"].startswith("The places query")

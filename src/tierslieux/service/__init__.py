@@ -13,6 +13,8 @@ built store read-only once, and re-opens it when a new release is published.
 
 from __future__ import annotations
 
+import functools
+
 import os
 from pathlib import Path
 
@@ -63,6 +65,10 @@ DEFAULTS: dict = {
     # Answers to repeated GET requests kept per worker and release, in MiB (0: none kept; ETags and 304 either way):
     # service/kept_answers.py.
     "ANSWER_CACHE_MB": 64,
+    # Time each query reading a release's places index may take (service/places/index.py: every place's coordinates
+    # and the unfiltered facets, read once per release and worker in the background; about 45 s on 100,000 places
+    # on disk).
+    "PLACES_INDEX_SECONDS": 300.0,
     # An external SPARQL 1.1 server to serve instead of the build (tierslieux.stores.remote; docs/operations.md):
     # its query endpoint, its update endpoint (for SPARQL Update with UPDATE_TOKEN), how its default graph
     # becomes the union of its graphs, and credentials (STORE_USER with STORE_PASSWORD, or STORE_TOKEN).
@@ -146,6 +152,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .places.api import bp as places_api  # /api/places, for the explorer and other programs
 
     app.register_blueprint(places_api)
+    from .places.index import warm_up  # the explorer's first view, read as soon as a release is opened
+
+    app.extensions["tierslieux.stores"].after_open.append(functools.partial(warm_up, app))
     from .explorer import bp as explorer  # / and /embed
 
     app.register_blueprint(explorer)

@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,8 @@ class StoreRegistry:
         self._target: Path | None = None
         self._link: str | None = None
         self._caches: dict[str, dict[str, Any]] = {}
+        #: called (without arguments) each time a release has been opened, to prepare what it serves
+        self.after_open: list[Callable[[], Any]] = []
 
     @property
     def serves_release(self) -> bool:
@@ -96,6 +99,8 @@ class StoreRegistry:
                 self._caches = {}
                 if replaced is not None:
                     replaced.close()  # its query processes end once their answers are read
+                for prepare in self.after_open:
+                    prepare()  # quick: a callable that takes long starts a thread (it may call get(), once this returns)
             # Only once the release is open: a release that failed to open is tried again by the next request.
             self._link = link
             return self._store

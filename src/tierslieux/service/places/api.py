@@ -14,13 +14,15 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ...stores.base import QueryFailed, QueryTimeout, StoreError
+from ...stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, StoreError
+from ..errors import error_response
 from ..kept_answers import kept_per_release
 from ..stores import current_store
 from . import render
 from .filters import FACETS, FilterError, Filters, parse_filters
 from .openapi import openapi_document
-from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, fetch_facets, fetch_page
+from .index import PlacesIndex, places_index
+from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, facets_in, fetch_facets, fetch_page
 
 bp = Blueprint("places_api", __name__, url_prefix="/api")
 
@@ -96,7 +98,9 @@ def places() -> Response:
         return _error(400, str(error))
     except render.UnknownFormat as error:
         return _error(406, str(error))
-    page = fetch_page(current_store(), filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout())
+    store = current_store()
+    index = places_index(store) if PlacesIndex.answers(filters) else None
+    page = fetch_page(store, filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout(), index=index)
     links = _page_links(page.total, offset, limit)
     text = render.body(fmt, page.records, total=page.total, offset=offset, limit=limit, links=links)
     headers = {"X-Total-Count": str(page.total)}
@@ -116,7 +120,9 @@ def facets() -> Response:
         lang = _choice("lang", LANGUAGES, "fr")
     except (FilterError, BadRequest) as error:
         return _error(400, str(error))
-    total, values = fetch_facets(current_store(), filters, lang=lang, timeout=_timeout())
+    store = current_store()
+    index = places_index(store) if filters.is_empty() else None
+    total, values = facets_in(index.facets, lang) if index is not None else fetch_facets(store, filters, lang=lang, timeout=_timeout())
     document = {
         "total": total,
         "facets": [
@@ -162,17 +168,14 @@ def openapi() -> Response:
 
 
 @bp.errorhandler(QueryTimeout)
-def _timed_out(error: QueryTimeout) -> Response:
-    response = _error(503, f"The places could not be read within {current_app.config['QUERY_TIMEOUT_SECONDS']} s; try again later.")
-    response.headers["Retry-After"] = "30"
-    return response
-
-
-@bp.errorhandler(StoreError)
-def _no_store(error: StoreError) -> Response:
-    return _error(503, f"The graph cannot be read: {error}")
-
-
+@bp.errorhandler(QueryOutOfMemory)
+@bp.errorhandler(QueryBusy)
 @bp.errorhandler(QueryFailed)
-def _failed(error: QueryFailed) -> Response:
-    return _error(500, f"The places query failed: {error}")
+@bp.errorhandler(StoreError)
+def _store_failure(error: Exception) -> Response:
+    """The status, message and Retry-After of the service's one error mapping, as a JSON error."""
+    answer = error_response(error, "The places query")
+    response = _error(answer.status_code, answer.get_data(as_text=True).strip())
+    if "Retry-After" in answer.headers:
+        response.headers["Retry-After"] = answer.headers["Retry-After"]
+    return response

@@ -9,6 +9,7 @@ plain values (strings, numbers, lists), in the order the page asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -70,6 +71,16 @@ class FacetValue:
     label: str
 
 
+class PageSource(Protocol):
+    """Pages of places chosen without the page query (the release's index, :mod:`.index`)."""
+
+    def answers(self, filters: Filters) -> bool:
+        """Whether :meth:`select` can choose the page for ``filters``."""
+
+    def select(self, filters: Filters, offset: int, limit: int) -> Page:
+        """The page the page query would give, without the fields beyond names and coordinates."""
+
+
 def _term(term: ox.Term | None) -> str | None:
     return None if term is None else term.value
 
@@ -119,9 +130,37 @@ def _number(term: ox.Term | None) -> float | None:
 
 
 def fetch_page(
-    store: Store, filters: Filters, *, offset: int = 0, limit: int = DEFAULT_LIMIT, fields: str = "all", lang: str = "fr", timeout: float | None = None
+    store: Store, filters: Filters, *, offset: int = 0, limit: int = DEFAULT_LIMIT, fields: str = "all", lang: str = "fr",
+    timeout: float | None = None, index: PageSource | None = None,
 ) -> Page:
-    """Run the page query (and, for ``fields="all"``, the fields query) on ``store``; return the page's records."""
+    """Run the page query (and, for ``fields="all"``, the fields query) on ``store``; return the page's records.
+
+    With the release's ``index`` (:mod:`.index`), a page whose filters it answers
+    (none, or a bounding box) is chosen from it instead of by the page query;
+    the fields of its places are read from the store all the same.
+    """
+    if index is not None and index.answers(filters):
+        page = index.select(filters, offset, limit)
+    else:
+        page = _query_page(store, filters, offset, limit, timeout)
+    records = page.records
+    extra = tuple(f for f in FIELD_SETS[fields] if f in _FIELDS)
+    if records and extra:
+        found: dict[str, dict[str, dict[str, dict[str, str]]]] = {r["id"]: {} for r in records}
+        places = list(found)
+        for start in range(0, len(places), FIELDS_CHUNK):  # a query's VALUES blocks stay a few hundred IRIs long
+            for row in store.query(fields_query(places[start : start + FIELDS_CHUNK], extra), timeout=timeout).rows:
+                value, label = row["value"], row["label"]
+                labels = found[row["place"].value].setdefault(row["field"].value, {}).setdefault(value.value, {})
+                if isinstance(label, ox.Literal):
+                    labels[label.language or ""] = label.value
+        for record in records:
+            record.update(_fields(found[record["id"]], extra, lang))
+    return page
+
+
+def _query_page(store: Store, filters: Filters, offset: int, limit: int, timeout: float | None) -> Page:
+    """The page's places with their names and coordinates, and the total, from the page query."""
     outcome = store.query(page_query(filters, offset, limit), timeout=timeout)
     total, rows = 0, []
     for row in outcome.rows:
@@ -142,18 +181,6 @@ def fetch_page(
                 "longitude": _number(row["long"]),
             }
         )
-    extra = tuple(f for f in FIELD_SETS[fields] if f in _FIELDS)
-    if records and extra:
-        found: dict[str, dict[str, dict[str, dict[str, str]]]] = {r["id"]: {} for r in records}
-        places = list(found)
-        for start in range(0, len(places), FIELDS_CHUNK):  # a query's VALUES blocks stay a few hundred IRIs long
-            for row in store.query(fields_query(places[start : start + FIELDS_CHUNK], extra), timeout=timeout).rows:
-                value, label = row["value"], row["label"]
-                labels = found[row["place"].value].setdefault(row["field"].value, {}).setdefault(value.value, {})
-                if isinstance(label, ox.Literal):
-                    labels[label.language or ""] = label.value
-        for record in records:
-            record.update(_fields(found[record["id"]], extra, lang))
     return Page(records, total, offset, limit)
 
 
@@ -208,23 +235,42 @@ SELECT ?facet ?value ?count (SAMPLE(?fr) AS ?labelFr) (SAMPLE(?en) AS ?labelEn) 
 }} GROUP BY ?facet ?value ?count"""
 
 
-def fetch_facets(store: Store, filters: Filters, *, lang: str = "fr", timeout: float | None = None) -> tuple[int, dict[str, list[FacetValue]]]:
-    """Return the number of places kept by ``filters`` and each facet's values, most frequent first."""
+@dataclass(frozen=True)
+class FacetCounts:
+    """What the facet query answers, before a language is chosen: the total and (facet, IRI, count, French label, English label) rows."""
+
+    total: int
+    rows: tuple[tuple[str, str, int, str | None, str | None], ...]
+
+
+def read_facets(store: Store, filters: Filters, *, timeout: float | None = None) -> FacetCounts:
+    """Run the facet query on ``store``; the rows keep the values that can be filtered on, with both labels."""
     outcome = store.query(facets_query(filters), timeout=timeout)
-    total = 0
-    facets: dict[str, list[FacetValue]] = {f.name: [] for f in FACETS}
+    total, rows = 0, []
     for row in outcome.rows:
         facet, count = row["facet"].value, int(row["count"].value)
         if facet == "total":
             total = count
             continue
         iri = _term(row["value"])
-        code = FACETS_BY_NAME[facet].code(iri) if iri else None
-        if code is None:
+        if not iri or FACETS_BY_NAME[facet].code(iri) is None:
             continue  # a value outside the facet's base (a network described elsewhere) cannot be filtered on
-        labels = {"fr": _term(row["labelFr"]), "en": _term(row["labelEn"])}
-        label = labels.get(lang) or labels["fr"] or labels["en"] or code
-        facets[facet].append(FacetValue(code, iri, count, label))
+        rows.append((facet, iri, count, _term(row["labelFr"]), _term(row["labelEn"])))
+    return FacetCounts(total, tuple(rows))
+
+
+def facets_in(counts: FacetCounts, lang: str) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The number of places and each facet's values labelled in ``lang``, most frequent first."""
+    facets: dict[str, list[FacetValue]] = {f.name: [] for f in FACETS}
+    for facet, iri, count, label_fr, label_en in counts.rows:
+        code = FACETS_BY_NAME[facet].code(iri)
+        labels = {"fr": label_fr, "en": label_en}
+        facets[facet].append(FacetValue(code, iri, count, labels.get(lang) or label_fr or label_en or code))
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.label.lower(), v.code))
-    return total, facets
+    return counts.total, facets
+
+
+def fetch_facets(store: Store, filters: Filters, *, lang: str = "fr", timeout: float | None = None) -> tuple[int, dict[str, list[FacetValue]]]:
+    """Return the number of places kept by ``filters`` and each facet's values, most frequent first."""
+    return facets_in(read_facets(store, filters, timeout=timeout), lang)

@@ -1,0 +1,138 @@
+"""Every place's name and published coordinates, and the unfiltered facet counts, read once per release.
+
+Why: the explorer opens on every place (the map), the facet counts of the
+whole graph and the first page of the list in France's view. On 100,000
+places Oxigraph alone takes about 1.2 s for the plainest query listing every
+place with its coordinates, 8 s for the page query and 4 s for the facets, so
+no request-time query can give that first view in under a second. A
+release never changes, so these are read once per release and worker, with
+the page and facet queries of :mod:`.query` (one code path, the same
+answers), and kept in the store registry's per-store cache: a new release
+starts with none.
+
+Contract:
+
+* :func:`places_index` returns the index of the store a request reads once it
+  has been read, else None (the request queries the store, as it does for a
+  store handed in or external, which may change without the service knowing).
+  Requests never wait for it: on 100,000 places on disk reading it takes
+  longer than a query may run.
+* :meth:`PlacesIndex.select` answers a page whose filters are empty or a
+  bounding box only, with the records, order and total the page query gives.
+* :func:`warm_up` reads it in the background as soon as the store registry has
+  opened a release (:func:`read_places_index`: one reading at a time, allowed
+  ``PLACES_INDEX_SECONDS`` per query, not tried again after a failure).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from flask import Flask
+
+from ...stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, Store, StoreError
+from ..stores import registry
+from .filters import Filters
+from .query import FacetCounts, Page, fetch_page, read_facets
+
+_log = logging.getLogger(__name__)
+#: Keys of the index, the lock reading it, and a failed reading, in the registry's per-store cache.
+_INDEX, _LOCK, _FAILED = "places index", "places index lock", "places index failed"
+#: A limit above any number of places: the index holds them all.
+_EVERY_PLACE = 10**9
+
+
+@dataclass(frozen=True)
+class PlacesIndex:
+    """Every place as (IRI, slug, name, latitude, longitude), in the page query's order, and the unfiltered facets."""
+
+    places: tuple[tuple[str, str | None, str | None, float | None, float | None], ...]
+    facets: FacetCounts
+
+    @staticmethod
+    def answers(filters: Filters) -> bool:
+        """Whether :meth:`select` can answer ``filters``: no facet value, no text, no list of places (a box may be given)."""
+        return not filters.values and not filters.text and not filters.places
+
+    def select(self, filters: Filters, offset: int, limit: int) -> Page:
+        """The page of the places within ``filters``' bounding box (every place without one), as the page query gives it.
+
+        A place is within the box when its published latitude and longitude
+        are, bounds included; a place without coordinates is never.
+        """
+        kept = self.places
+        if filters.bbox is not None:
+            west, south, east, north = filters.bbox
+            kept = tuple(p for p in kept if p[3] is not None and p[4] is not None and south <= p[3] <= north and west <= p[4] <= east)
+        records = [
+            {"id": iri, "slug": slug, "name": name, "latitude": lat, "longitude": long}
+            for iri, slug, name, lat, long in kept[offset : offset + limit]
+        ]
+        return Page(records, len(kept), offset, limit)
+
+
+def read_index(store: Store, timeout: float | None) -> PlacesIndex:
+    """Read the index of ``store`` with the page query (every place, map fields) and the facet query (no filter)."""
+    page = fetch_page(store, Filters(), offset=0, limit=_EVERY_PLACE, fields="map", timeout=timeout)
+    places = tuple((r["id"], r["slug"], r["name"], r["latitude"], r["longitude"]) for r in page.records)
+    return PlacesIndex(places, read_facets(store, Filters(), timeout=timeout))
+
+
+def places_index(store: Store) -> PlacesIndex | None:
+    """The index of ``store`` when it has been read (see the module docstring), else None: the request queries the store."""
+    stores = registry()
+    return stores.cache(store).get(_INDEX) if stores.serves_release else None
+
+
+def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
+    """Read the index of ``store`` for the current application, allowing ``seconds`` per query, unless it is read or
+    being read already; return it, or None when it could not be read (then requests query the store as before, and
+    it is not tried again for that release, unless it only lacked a long-query slot)."""
+    stores = registry()
+    if not stores.serves_release:
+        return None
+    cache = stores.cache(store)
+    lock = cache.setdefault(_LOCK, threading.Lock())  # dict.setdefault is atomic: one lock per store
+    if not lock.acquire(blocking=False):
+        return None  # another thread reads it
+    try:
+        if _INDEX not in cache and not cache.get(_FAILED):
+            try:
+                cache[_INDEX] = read_index(store, seconds)
+            except QueryBusy:
+                return None  # every long-query slot was taken: tried again at the next opening
+            except (StoreError, QueryTimeout, QueryFailed, QueryOutOfMemory) as error:
+                cache[_FAILED] = True
+                _log.warning(
+                    "the places index of %s could not be read (%s: %s); the places API queries the store for each request",
+                    store.identity, type(error).__name__, error,
+                )
+        return cache.get(_INDEX)
+    finally:
+        lock.release()
+
+
+def warm_up(app: Flask) -> threading.Thread | None:
+    """Read the index of the release ``app`` serves in a daemon thread (None when answers are not kept).
+
+    The store registry calls it each time it opens a release (its ``after_open``
+    callables), so the index is read once per release and worker, in the
+    background, allowing ``PLACES_INDEX_SECONDS`` per query: meanwhile requests
+    query the store.
+    """
+    if not app.extensions["tierslieux.stores"].serves_release:
+        return None
+
+    def read() -> None:
+        with app.app_context():
+            try:
+                store = registry().get()
+            except StoreError:
+                return  # nothing published yet: the first request says why
+            read_places_index(store, float(app.config["PLACES_INDEX_SECONDS"]))
+
+    thread = threading.Thread(target=read, name="places-index", daemon=True)
+    thread.start()
+    return thread
