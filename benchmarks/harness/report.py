@@ -395,6 +395,12 @@ def _dataset_lines(results: dict, dataset: dict) -> list[str]:
         lines.append(
             f"- The explorer's first view (every place, the facets, the list; benchmarks/harness/explorer.py): {view['first_seconds'] * 1000:.0f} ms "
             f"right after start, then {view['again_median_seconds'] * 1000:.0f} ms (median of {len(view['again_runs'])})"
+            + (
+                f"; {view['indexed_median_seconds'] * 1000:.0f} ms once every worker had read the places index "
+                f"({view['index_read_after_seconds']:.1f} s after those views)"
+                if view.get("indexed_median_seconds") is not None
+                else ""
+            )
         )
     for other, key in ((OXIGRAPH, "oxigraph"), (RDFLIB, "rdflib-endpoint")):
         info = dataset.get("servers", {}).get(key)

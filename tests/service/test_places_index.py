@@ -106,6 +106,7 @@ def test_the_api_answers_alike_with_and_without_the_index(release_app, client, p
     without = client.get(path, headers={"Accept": "application/json"})  # a store handed in: no index
     assert with_index.status_code == without.status_code == 200
     assert with_index.get_data() == without.get_data()
+    assert (with_index.headers.get("X-Places-Index"), without.headers.get("X-Places-Index")) == ("used", None)
 
 
 def test_no_index_for_a_store_handed_in(app):

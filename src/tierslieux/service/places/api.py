@@ -25,6 +25,8 @@ from .index import PlacesIndex, places_index
 from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, facets_in, fetch_facets, fetch_page
 
 bp = Blueprint("places_api", __name__, url_prefix="/api")
+#: Says that an answer was chosen from the release's places index (:mod:`.index`), for operators, tests and benchmarks.
+INDEX_HEADER = "X-Places-Index"
 
 
 class BadRequest(ValueError):
@@ -104,6 +106,8 @@ def places() -> Response:
     links = _page_links(page.total, offset, limit)
     text = render.body(fmt, page.records, total=page.total, offset=offset, limit=limit, links=links)
     headers = {"X-Total-Count": str(page.total)}
+    if index is not None:
+        headers[INDEX_HEADER] = "used"
     if links:
         headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"' for link in links)
     if fmt.key == "csv":
@@ -134,7 +138,8 @@ def facets() -> Response:
             for facet in FACETS
         ],
     }
-    return _finish(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", "application/json")
+    headers = {INDEX_HEADER: "used"} if index is not None else {}
+    return _finish(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", "application/json", headers)
 
 
 @bp.get("/places/<slug>")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from flask import Flask
@@ -99,8 +100,11 @@ def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
         return None  # another thread reads it
     try:
         if _INDEX not in cache and not cache.get(_FAILED):
+            started = time.perf_counter()
             try:
                 cache[_INDEX] = read_index(store, seconds)
+                _log.info("the places index of %s is read: %d places in %.1f s", store.identity,
+                      len(cache[_INDEX].places), time.perf_counter() - started)
             except QueryBusy:
                 return None  # every long-query slot was taken: tried again at the next opening
             except (StoreError, QueryTimeout, QueryFailed, QueryOutOfMemory) as error:
