@@ -15,6 +15,8 @@ from tierslieux.service import create_app
 from tierslieux.stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout
 from tierslieux.stores.embedded import EmbeddedStore
 
+from .failing_store import FailingStore
+
 
 @pytest.fixture(scope="module")
 def store(built):
@@ -178,22 +180,6 @@ def test_a_disputed_value_is_the_published_one_not_any_sources(client, built):
     assert client.get("/api/places/la-ruche").get_json()["website"] == "http://www.la-ruche.net"
     listed = client.get("/api/places?q=La%20Ruche&fields=all&limit=100").get_json()["places"]
     assert next(p for p in listed if p["slug"] == "la-ruche")["website"] == "http://www.la-ruche.net"
-
-
-class FailingStore:
-    """A store handed in whose every query fails with ``error`` (what a busy or exhausted query process raises)."""
-
-    identity = "failing"
-    read_only = True
-
-    def __init__(self, error: Exception):
-        self.error = error
-
-    def query(self, *args, **kwargs):
-        raise self.error
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,12 @@
 """The one mapping from what can go wrong with a request to its HTTP answer.
 
-Every blueprint that runs a query (``sparql``, ``named``, ``pages``) answers
-its failures with :func:`error_response`, so that one failure always gets one
-status, one kind of message and, for the 503s a client should retry, a
-``Retry-After``. Error bodies are plain text saying what was wrong and what to
+Every blueprint that runs a query answers its failures with
+:func:`error_response`, so that one failure always gets one status, one kind
+of message and, for the 503s a client should retry, a ``Retry-After``: the
+``sparql``, ``named``, ``pages`` and places API blueprints catch them to name
+what failed (the places API as JSON), and :func:`init_app` registers the same
+mapping for every other route (the observatory, events, reconciliation…), so
+no store failure becomes an unexplained 500. Error bodies are plain text saying what was wrong and what to
 do; they may quote the client's input, so every answer of the service carries
 ``X-Content-Type-Options: nosniff`` (a browser never reads them as HTML).
 
@@ -125,6 +128,16 @@ def _nosniff(response: Response) -> Response:
     return response
 
 
+#: The store's failures, which any route that runs a query can meet.
+STORE_FAILURES = (QueryTimeout, QueryOutOfMemory, QueryBusy, QueryFailed, StoreError)
+
+
+def _store_failure(error: Exception) -> Response:
+    return error_response(error, "The query behind this request")
+
+
 def init_app(app: Flask) -> None:
-    """Send ``X-Content-Type-Options: nosniff`` with every answer of ``app``."""
+    """Send ``X-Content-Type-Options: nosniff`` with every answer of ``app``, and answer the store's failures of any route."""
     app.after_request(_nosniff)
+    for failure in STORE_FAILURES:
+        app.register_error_handler(failure, _store_failure)

@@ -104,7 +104,7 @@ def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
             try:
                 cache[_INDEX] = read_index(store, seconds)
                 _log.info("the places index of %s is read: %d places in %.1f s", store.identity,
-                      len(cache[_INDEX].places), time.perf_counter() - started)
+                          len(cache[_INDEX].places), time.perf_counter() - started)
             except QueryBusy:
                 return None  # every long-query slot was taken: tried again at the next opening
             except (StoreError, QueryTimeout, QueryFailed, QueryOutOfMemory) as error:
