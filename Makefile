@@ -55,11 +55,12 @@ test: setup system-deps ## Run the whole test suite
 test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process)
 	$(BIN)/python -m pytest -m "not slow" -q
 
-bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md
+bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md; then the explorer's first view on 100,000 places, benchmarks/FIRST-VIEW.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/matching.py
+	$(BIN)/python benchmarks/first_view.py
 
 clean: ## Remove the build folder and caches (keeps the virtual environment)
 	rm -rf $(BUILD_DIR) .pytest_cache dist

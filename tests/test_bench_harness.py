@@ -155,3 +155,40 @@ def test_smoke_report_is_a_well_formed_results_table(smoke):
     (build_row,) = [row for row in targets if row.startswith("| build ≥ 100,000 triples/s |")]
     assert "build (store + dumps): " in build_row and "build with validation (engine fast): " in build_row
     assert any("0.7× oxigraph" in row for row in targets) and any("10× rdflib-endpoint" in row for row in targets)
+
+
+# --- benchmarks/first_view.py: the explorer's first view on the real graph and 100,000 places (make bench) ---
+
+
+def _first_view_result(indexed, errors=()):
+    view = {"first_seconds": 0.9, "again_median_seconds": 0.5, "index_read_after_seconds": 12.0 if indexed else None, "indexed_median_seconds": indexed}
+    return {"key": "gen-100000-s1", "label": "generated, 100,000 places (seed 1)", "target_seconds": 1.0, "errors": list(errors),
+            "build": {"triples": 2_597_408, "seconds": 180.0}, "first_answer_seconds": 3.8, "view": view}
+
+
+def test_first_view_verdict_is_judged_on_the_view_once_the_index_is_read():
+    import first_view
+
+    assert first_view.verdict(_first_view_result(0.58)) == "met"
+    assert first_view.verdict(_first_view_result(2.5)) == "NOT met (2.5× the target)"
+    assert first_view.verdict(_first_view_result(None)) == "not measured: the index was not read in time"
+    assert first_view.verdict(_first_view_result(None, ["tierslieux serve: exited"])) == "not measured: tierslieux serve: exited"
+
+
+@pytest.mark.slow
+def test_first_view_smoke_run_builds_serves_and_reports(tmp_path):
+    out = tmp_path / "FIRST-VIEW.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "first_view.py"), "--smoke", "--cache", str(tmp_path / "cache"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "first-view.json").read_text(encoding="utf-8"))
+    (measured,) = results["datasets"]
+    assert measured["places"] == 30 and measured["errors"] == []
+    assert measured["build"]["triples"] > 1000
+    view = measured["view"]
+    assert view["index_read_after_seconds"] is not None, "every worker should have read the places index"
+    assert len(view["indexed_runs"]) == 5 and all(seconds > 0 for seconds in view["indexed_runs"])
+    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| generated, 30 places")]
+    assert len(rows) == 1 and rows[0].count("|") == 11, rows

@@ -24,7 +24,8 @@ def test_every_chart_is_svg_with_its_data_and_query(client):
     assert set(sections) == {"regions", "founded", "networks", "coverage", "timeline"}
     for key, section in sections.items():
         svg = ET.fromstring(re.search(r"<svg.*?</svg>", section, re.S).group(0))
-        assert svg.find(f"{SVG}title") is not None, key
+        heading = re.search(r"<h2[^>]*>(.*?)</h2>", section, re.S).group(1).strip()
+        assert svg.find(f"{SVG}title").text == unescape(heading), key  # one title per chart, for the page and the drawing
         assert svg.findall(f".//{SVG}rect") or svg.findall(f".//{SVG}circle"), f"{key}: nothing drawn"
         csv_href = unescape(re.search(r'<a href="([^"]+)" class="csv">', section).group(1))
         data = client.get(csv_href, headers={"Accept": "text/csv"})

@@ -40,42 +40,33 @@ SELECT (COUNT(DISTINCT ?place) AS ?places) (COUNT(DISTINCT ?withWebsite) AS ?web
 
 TOP_KINDS = 3
 
-#: The texts drawn inside the charts, in each language of the pages (service/languages.py).
+#: The texts drawn inside the charts besides their titles (a chart's title is its :attr:`Chart.title`, also the page's
+#: heading), in each language of the pages (service/languages.py).
 TEXTS = {
     "fr": {
-        "regions_title": "Lieux par région et par type",
         "regions_desc": "Les tiers-lieux de chaque région, par type ; chaque région mène à sa carte.",
         "other": "autres",
         "no_region": "(sans région)",
-        "founded_title": "Lieux ouverts chaque année",
         "founded_desc": "Combien de tiers-lieux le graphe sait avoir ouvert chaque année.",
-        "networks_title": "Les réseaux et leur taille",
         "networks_desc": "Les vingt réseaux qui comptent le plus de lieux ; chacun mène à la carte de ses lieux.",
         "website": "site web",
         "wikidata": "élément Wikidata",
-        "coverage_title": "Lieux avec un site web, avec un lien Wikidata",
         "coverage_desc": "Sur {total} lieux : avec (première partie) et sans.",
         "with": "avec",
         "without": "sans",
-        "timeline_title": "La chronologie du mouvement",
         "timeline_desc": "Jalons et événements du mouvement des tiers-lieux, d'après ses propres documents, par date.",
     },
     "en": {
-        "regions_title": "Places per region and kind",
         "regions_desc": "Third places of each region, by kind; each region links to the map.",
         "other": "other",
         "no_region": "(no region)",
-        "founded_title": "Places founded per year",
         "founded_desc": "How many third places the graph knows to have opened each year.",
-        "networks_title": "Networks and their sizes",
         "networks_desc": "The twenty networks with the most places; each links to the map of its places.",
         "website": "website",
         "wikidata": "Wikidata item",
-        "coverage_title": "Places with a website, with a Wikidata link",
         "coverage_desc": "Of {total} places: with (first part) and without.",
         "with": "with",
         "without": "without",
-        "timeline_title": "The movement's timeline",
         "timeline_desc": "Milestones and events of the tiers-lieux movement, from its own documents, in date order.",
     },
 }
@@ -83,15 +74,15 @@ TEXTS = {
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: an anchor, its title and a sentence on what it shows (by language), its SPARQL (a named query's or
-    its own), its drawing (rows, the site's root and the language)."""
+    """One chart: an anchor, its title (the page's heading and the drawing's own) and a sentence on what it shows (by
+    language), its SPARQL (a named query's or its own), its drawing (rows, the site's root, the language, the title)."""
 
     key: str
     title: dict[str, str]
     description: dict[str, str]
     named_query: str | None
     own_query: str | None
-    draw: Callable[[list[dict], str, str], Markup]
+    draw: Callable[[list[dict], str, str, str], Markup]
 
 
 def _value(row: dict, name: str) -> str:
@@ -103,7 +94,7 @@ def _page_link(iri: str, root: str) -> str | None:
     return root + "/" + iri[len(BASE) :] if iri.startswith(BASE) else None
 
 
-def _regions(rows: list[dict], root: str, lang: str) -> Markup:
+def _regions(rows: list[dict], root: str, lang: str, title: str) -> Markup:
     texts = TEXTS[lang]
     totals: dict[str, float] = defaultdict(float)
     kind_names: dict[str, str] = {}
@@ -120,25 +111,25 @@ def _regions(rows: list[dict], root: str, lang: str) -> Markup:
         values = [kinds.get(k, 0) for k in top] + [sum(v for k, v in kinds.items() if k not in top)]
         code = region.rsplit("/", 1)[-1] if region else ""
         bars.append(svg.Bar(name, values, href=f"{root}/?{urlencode({'region': code, 'lang': lang})}" if code else None))
-    return svg.bars(bars, texts["regions_title"], texts["regions_desc"], legend)
+    return svg.bars(bars, title, texts["regions_desc"], legend)
 
 
-def _founded(rows: list[dict], root: str, lang: str) -> Markup:
+def _founded(rows: list[dict], root: str, lang: str, title: str) -> Markup:
     items = sorted((_value(r, "year"), float(_value(r, "places") or 0)) for r in rows)
-    return svg.columns(items, TEXTS[lang]["founded_title"], TEXTS[lang]["founded_desc"])
+    return svg.columns(items, title, TEXTS[lang]["founded_desc"])
 
 
-def _networks(rows: list[dict], root: str, lang: str) -> Markup:
+def _networks(rows: list[dict], root: str, lang: str, title: str) -> Markup:
     bars = []
     for row in rows[:20]:
         iri = _value(row, "network")
         code = iri[len(BASE) + 3 :] if iri.startswith(BASE + "id/") else None
         href = f"{root}/?{urlencode({'network': code, 'lang': lang})}" if code else None
         bars.append(svg.Bar(_value(row, "name") or iri, [float(_value(row, "places") or 0)], href=href))
-    return svg.bars(bars, TEXTS[lang]["networks_title"], TEXTS[lang]["networks_desc"])
+    return svg.bars(bars, title, TEXTS[lang]["networks_desc"])
 
 
-def _coverage(rows: list[dict], root: str, lang: str) -> Markup:
+def _coverage(rows: list[dict], root: str, lang: str, title: str) -> Markup:
     texts = TEXTS[lang]
     row = rows[0] if rows else {}
     total = float(_value(row, "places") or 0)
@@ -148,12 +139,12 @@ def _coverage(rows: list[dict], root: str, lang: str) -> Markup:
         svg.Bar(f"{texts['website']} ({share(website)})", [website, total - website]),
         svg.Bar(f"{texts['wikidata']} ({share(wikidata)})", [wikidata, total - wikidata]),
     ]
-    return svg.bars(bars, texts["coverage_title"], texts["coverage_desc"].format(total=f"{total:.0f}"), [texts["with"], texts["without"]])
+    return svg.bars(bars, title, texts["coverage_desc"].format(total=f"{total:.0f}"), [texts["with"], texts["without"]])
 
 
-def _timeline(rows: list[dict], root: str, lang: str) -> Markup:
+def _timeline(rows: list[dict], root: str, lang: str, title: str) -> Markup:
     items = [(_value(r, "date"), _value(r, "type"), _value(r, "label"), _page_link(_value(r, "item"), root)) for r in rows]
-    return svg.timeline(items, TEXTS[lang]["timeline_title"], TEXTS[lang]["timeline_desc"])
+    return svg.timeline(items, title, TEXTS[lang]["timeline_desc"])
 
 
 CHARTS: tuple[Chart, ...] = (

@@ -48,7 +48,7 @@ def _drawn(lang: str) -> list[dict]:
                     "key": chart.key,
                     "title": chart.title[lang],
                     "description": chart.description[lang],
-                    "svg": chart.draw(rows, root, lang),
+                    "svg": chart.draw(rows, root, lang, chart.title[lang]),
                     "csv": csv,
                     "named": source,
                     "sparql": sparql,
