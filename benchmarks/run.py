@@ -137,7 +137,7 @@ def measure_ours(result: dict, build_dir: Path, queries: list, settings: compare
                 server.stop()
         result["cold_start"] = {"runs": runs, "median_seconds": statistics.median(runs)}
         # before the named queries: the explorer's first view on a service that has computed nothing yet
-        result["explorer_first_view"] = explorer.measure_first_view(f"http://127.0.0.1:{server.port}")
+        result["explorer_first_view"] = explorer.measure_first_view(f"http://127.0.0.1:{server.port}", started_at=server.started_at)
         run = compare.measure(server, lambda q: servers.named_query_request(q.name), queries, settings)
         result["targets"][report.OURS] = run.__dict__
         result["memory"][report.OURS] = server.memory()

@@ -160,16 +160,27 @@ def test_smoke_report_is_a_well_formed_results_table(smoke):
 # --- benchmarks/first_view.py: the explorer's first view on the real graph and 100,000 places (make bench) ---
 
 
-def _first_view_result(indexed, errors=()):
-    view = {"first_seconds": 0.9, "again_median_seconds": 0.5, "index_read_after_seconds": 12.0 if indexed else None, "indexed_median_seconds": indexed}
+def _first_view_result(indexed, errors=(), indexed_failures=None):
+    view = {"first_seconds": 0.9, "again_median_seconds": 0.5, "index_read_after_seconds": 12.0 if indexed else None,
+            "indexed_median_seconds": indexed, "indexed_failures": indexed_failures or {}}
     return {"key": "gen-100000-s1", "label": "generated, 100,000 places (seed 1)", "target_seconds": 1.0, "errors": list(errors),
             "build": {"triples": 2_597_408, "seconds": 180.0}, "first_answer_seconds": 3.8, "view": view}
+
+
+def test_a_view_s_answers_that_were_not_200_are_reported_beside_its_time():
+    from harness import explorer
+
+    assert explorer.failed([200, 503, 200, 503, 500]) == {"503": 2, "500": 1}
+    assert explorer.view_text(0.0421, {}) == "42 ms"
+    assert explorer.view_text(30.1, {"503": 2}) == "30,100 ms (503 ×2)"
+    assert explorer.view_text(None) == "–"
 
 
 def test_first_view_verdict_is_judged_on_the_view_once_the_index_is_read():
     import first_view
 
     assert first_view.verdict(_first_view_result(0.58)) == "met"
+    assert first_view.verdict(_first_view_result(0.05, indexed_failures={"503": 2})) == "NOT met (answers that were not 200)"
     assert first_view.verdict(_first_view_result(2.5)) == "NOT met (2.5× the target)"
     assert first_view.verdict(_first_view_result(None)) == "not measured: the index was not read in time"
     assert first_view.verdict(_first_view_result(None, ["tierslieux serve: exited"])) == "not measured: tierslieux serve: exited"
@@ -190,5 +201,6 @@ def test_first_view_smoke_run_builds_serves_and_reports(tmp_path):
     view = measured["view"]
     assert view["index_read_after_seconds"] is not None, "every worker should have read the places index"
     assert len(view["indexed_runs"]) == 5 and all(seconds > 0 for seconds in view["indexed_runs"])
+    assert view["first_failures"] == view["again_failures"] == view["indexed_failures"] == {}
     rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| generated, 30 places")]
     assert len(rows) == 1 and rows[0].count("|") == 11, rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import explorer
 from .compare import PROBE_REQUESTS_FACTOR
 
 OURS, OXIGRAPH, RDFLIB = "tierslieux", "oxigraph", "rdflib-endpoint"
@@ -393,11 +394,13 @@ def _dataset_lines(results: dict, dataset: dict) -> list[str]:
     view = dataset.get("explorer_first_view")
     if view:
         lines.append(
-            f"- The explorer's first view (every place, the facets, the list; benchmarks/harness/explorer.py): {view['first_seconds'] * 1000:.0f} ms "
-            f"right after start, then {view['again_median_seconds'] * 1000:.0f} ms (median of {len(view['again_runs'])})"
+            f"- The explorer's first view (every place, the facets, the list; benchmarks/harness/explorer.py): "
+            f"{explorer.view_text(view['first_seconds'], view.get('first_failures'))} "
+            f"right after start, then {explorer.view_text(view['again_median_seconds'], view.get('again_failures'))} (median of {len(view['again_runs'])})"
             + (
-                f"; {view['indexed_median_seconds'] * 1000:.0f} ms once every worker had read the places index "
-                f"({view['index_read_after_seconds']:.1f} s after those views)"
+                f"; {explorer.view_text(view['indexed_median_seconds'], view.get('indexed_failures'))} once every worker had read the places index "
+                + (f"({view['index_read_after_start_seconds']:.1f} s after the start)" if view.get("index_read_after_start_seconds") is not None
+                   else f"({view['index_read_after_seconds']:.1f} s after those views)")
                 if view.get("indexed_median_seconds") is not None
                 else ""
             )

@@ -147,3 +147,32 @@ def test_phone_width(browser: DevTools, live_server):
     assert facets_open is False  # folded away on a phone, one tap opens them
     assert drawn_places(browser) > 1000
     assert browser.exceptions() == []
+
+
+#: Stands in for a busy service: the first two asks for the facets get 503 with Retry-After: 1, as the places API
+#: answers while the release's places index is being read past a request's time limit (service/places/index.py).
+BUSY_FACETS = """(() => {
+  const real = window.fetch;
+  window.busyAnswers = 0;
+  window.fetch = function (url, options) {
+    if (String(url).includes('/api/places/facets') && window.busyAnswers < 2) {
+      window.busyAnswers += 1;
+      return Promise.resolve(new Response(JSON.stringify({error: 'busy'}),
+        {status: 503, headers: {'Retry-After': '1', 'Content-Type': 'application/json'}}));
+    }
+    return real.apply(this, arguments);
+  };
+})();"""
+
+
+def test_a_busy_service_is_asked_again_after_retry_after_instead_of_showing_an_error(browser: DevTools, live_server):
+    browser.call("Page.addScriptToEvaluateOnNewDocument", source=BUSY_FACETS)
+    browser.call("Page.navigate", url=live_server.url + "/?lang=en")
+    note = browser.wait_for("(() => { const n = document.getElementById('list-note'); return n && n.textContent.includes('busy') && n.textContent; })()", 30)
+    assert note == "The service is busy; trying again in 1 s…"
+    browser.wait_for("document.getElementById('explorer-map').getAttribute('data-ready') === 'true'", 60)
+    assert browser.evaluate("window.busyAnswers") == 2, "asked twice while busy, then answered"
+    assert shown_total(browser) == api(live_server.url, "/api/places/facets")["total"]
+    browser.wait_for("document.getElementById('place-list').hasAttribute('data-total')", 60)
+    assert "could not be read" not in browser.evaluate("document.getElementById('list-note').textContent")
+    assert browser.exceptions() == []

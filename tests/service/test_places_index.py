@@ -157,3 +157,104 @@ def test_a_box_s_edges_are_within_it(store, index):
     indexed = fetch_page(store, filters, limit=10, index=index)
     assert indexed.records == fetch_page(store, filters, limit=10).records
     assert slug in {r["slug"] for r in indexed.records}
+
+
+class HeldReading:
+    """Stands in for :func:`read_index` while a test holds it: the real reading, once the test lets it go."""
+
+    def __init__(self, monkeypatch, busy_times: int = 0):
+        from tierslieux.service.places import index as module
+
+        self.started, self.go, self.calls = threading.Event(), threading.Event(), 0
+        self.busy_times = busy_times
+        real = module.read_index
+
+        def held(store, timeout):
+            self.calls += 1
+            if self.calls <= self.busy_times:
+                from tierslieux.stores.base import QueryBusy
+
+                raise QueryBusy(2.0, 2)
+            self.started.set()
+            assert self.go.wait(60), "the test never let the reading go"
+            return real(store, timeout)
+
+        monkeypatch.setattr(module, "read_index", held)
+        monkeypatch.setattr(module, "BUSY_PAUSE_SECONDS", 0.01)
+
+
+def counting_queries(monkeypatch, store) -> list[str]:
+    """The texts of the queries ``store`` runs from now on."""
+    seen: list[str] = []
+    real = store.query
+
+    def query(text, *args, **kwargs):
+        seen.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(store, "query", query)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["/api/places?lang=fr&fields=map&limit=100000", "/api/places/facets?lang=fr"])
+def test_a_request_waits_for_the_index_being_read_instead_of_computing_it_beside(built: BuildLayout, monkeypatch, path):
+    held = HeldReading(monkeypatch)
+    app = release_app_of(built)
+    stores = app.extensions["tierslieux.stores"]
+    try:
+        with app.app_context():
+            store = stores.get()  # opening the release starts the reading, held by the test
+            assert held.started.wait(60)
+            seen = counting_queries(monkeypatch, store)
+        answers = []
+        request = threading.Thread(target=lambda: answers.append(app.test_client().get(path)))
+        request.start()
+        request.join(0.5)
+        assert request.is_alive() and not answers, "the request should wait for the index being read"
+        held.go.set()
+        request.join(60)
+        (answer,) = answers
+        assert answer.status_code == 200 and answer.headers.get("X-Places-Index") == "used"
+        assert len(seen) == 2, "only the index's two queries ran (the page and the facets), none for the request"
+    finally:
+        held.go.set()
+        join_index_readers()
+        stores.get().close()
+
+
+def test_a_request_that_waited_its_time_limit_for_the_index_gets_503_with_retry_after(built: BuildLayout, monkeypatch):
+    held = HeldReading(monkeypatch)
+    app = create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERY_PROCESSES": 1, "QUERY_TIMEOUT_SECONDS": 0.3})
+    stores = app.extensions["tierslieux.stores"]
+    try:
+        with app.app_context():
+            stores.get()
+            assert held.started.wait(60)
+        answer = app.test_client().get("/api/places?limit=3")
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+        assert answer.get_json()["error"].startswith("The places query is answered from the places index, which this worker is still reading")
+        filtered = app.test_client().get("/api/places?limit=3&kind=coworking")
+        assert filtered.status_code == 200, "a page the index cannot answer is queried at once"
+        held.go.set()
+        join_index_readers()
+        again = app.test_client().get("/api/places?limit=3")
+        assert again.status_code == 200 and again.headers.get("X-Places-Index") == "used"
+    finally:
+        held.go.set()
+        join_index_readers()
+        stores.get().close()
+
+
+def test_the_index_is_read_again_while_every_long_query_slot_is_taken(built: BuildLayout, monkeypatch):
+    held = HeldReading(monkeypatch, busy_times=3)
+    held.go.set()
+    app = release_app_of(built)
+    stores = app.extensions["tierslieux.stores"]
+    try:
+        with app.app_context():
+            store = stores.get()
+            join_index_readers()
+            assert held.calls == 4, "three refusals (every slot taken), then read"
+            assert isinstance(places_index(store), PlacesIndex)
+    finally:
+        stores.get().close()

@@ -19,6 +19,7 @@ do; they may quote the client's input, so every answer of the service carries
 | :class:`~.results.TooManyResults`, :class:`~..stores.base.AnswerTooLarge` | 422, with the limit |
 | :class:`~..stores.base.QueryFailed` | 500 |
 | :class:`~..stores.base.QueryTimeout`, :class:`~..stores.base.QueryOutOfMemory`, :class:`~..stores.base.QueryBusy`, :class:`~..stores.base.StoreError` | 503 + ``Retry-After`` |
+| :class:`NotReady` (what a release reads once, such as the places index, is still being read) | 503 + ``Retry-After`` |
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ RETRY_AFTER_BUSY = 10
 #: … when the store could not be read.
 RETRY_AFTER_STORE = 30
 
+#: … when what a release reads once is still being read.
+RETRY_AFTER_NOT_READY = 5
+
+
+class NotReady(Exception):
+    """``what`` (something the service reads once per release) was still being read after ``waited`` seconds."""
+
+    def __init__(self, what: str, waited: float):
+        super().__init__(what, waited)
+        self.what = what
+        self.waited = waited
+
+
 #: Every failure :func:`error_response` knows (to catch them in one ``except``).
 HANDLED = (
     ProtocolError,
@@ -53,6 +67,7 @@ HANDLED = (
     QueryOutOfMemory,
     QueryBusy,
     StoreError,
+    NotReady,
 )
 
 
@@ -114,6 +129,13 @@ def error_response(error: Exception, subject: str = "The query") -> Response:
             "the most this service runs at once; it was stopped. Try again later, or make it faster.",
             **{"Retry-After": str(RETRY_AFTER_BUSY)},
         )
+    if isinstance(error, NotReady):
+        return plain(
+            503,
+            f"{subject} is answered from {error.what}, which this worker is still reading for the current release "
+            f"(waited {error.waited:g} s); try again in a few seconds.",
+            **{"Retry-After": str(RETRY_AFTER_NOT_READY)},
+        )
     if isinstance(error, QueryFailed):
         log.warning("query failed: %s", error)
         return plain(500, f"{subject} failed while running: {error}")
@@ -129,7 +151,7 @@ def _nosniff(response: Response) -> Response:
 
 
 #: The store's failures, which any route that runs a query can meet.
-STORE_FAILURES = (QueryTimeout, QueryOutOfMemory, QueryBusy, QueryFailed, StoreError)
+STORE_FAILURES = (QueryTimeout, QueryOutOfMemory, QueryBusy, QueryFailed, StoreError, NotReady)
 
 
 def _store_failure(error: Exception) -> Response:

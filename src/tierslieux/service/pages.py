@@ -18,9 +18,9 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from werkzeug.exceptions import NotFound
 
 from ..namespaces import BASE, GRAPH_BASE, ID_BASE, ONTOLOGY_IRI, VOCAB_BASE
-from ..stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, StoreError
+from ..stores.base import QueryTimeout
 from . import conneg
-from .errors import error_response
+from .errors import STORE_FAILURES, error_response
 from .kept_answers import kept_per_release
 from .nearby import nearby_places
 from .ontology_docs import CONTENT_SECURITY_POLICY as ONTOLOGY_CSP
@@ -246,14 +246,13 @@ def graph(name: str) -> Response:
     return _finish(response, path, representation, extension)
 
 
-@bp.errorhandler(QueryTimeout)
-@bp.errorhandler(QueryOutOfMemory)
-@bp.errorhandler(QueryBusy)
-@bp.errorhandler(QueryFailed)
-@bp.errorhandler(StoreError)
 def store_failure(error: Exception) -> Response:
     """A page whose queries could not be answered (time or memory limit, no usable store): the service's one mapping (errors.py)."""
     return error_response(error, "Reading this resource")
+
+
+for _failure in STORE_FAILURES:
+    bp.register_error_handler(_failure, store_failure)
 
 
 #: Paths whose 404s other blueprints answer in their own way.

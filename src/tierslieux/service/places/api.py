@@ -14,8 +14,7 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ...stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, StoreError
-from ..errors import error_response
+from ..errors import STORE_FAILURES, error_response
 from ..kept_answers import kept_per_release
 from ..stores import current_store
 from . import render
@@ -101,7 +100,7 @@ def places() -> Response:
     except render.UnknownFormat as error:
         return _error(406, str(error))
     store = current_store()
-    index = places_index(store) if PlacesIndex.answers(filters) else None
+    index = places_index(store, wait=_timeout()) if PlacesIndex.answers(filters) else None
     page = fetch_page(store, filters, offset=offset, limit=limit, fields=fields, lang=lang, timeout=_timeout(), index=index)
     links = _page_links(page.total, offset, limit)
     text = render.body(fmt, page.records, total=page.total, offset=offset, limit=limit, links=links)
@@ -125,7 +124,7 @@ def facets() -> Response:
     except (FilterError, BadRequest) as error:
         return _error(400, str(error))
     store = current_store()
-    index = places_index(store) if filters.is_empty() else None
+    index = places_index(store, wait=_timeout()) if filters.is_empty() else None
     total, values = facets_in(index.facets, lang) if index is not None else fetch_facets(store, filters, lang=lang, timeout=_timeout())
     document = {
         "total": total,
@@ -172,11 +171,6 @@ def openapi() -> Response:
     return response
 
 
-@bp.errorhandler(QueryTimeout)
-@bp.errorhandler(QueryOutOfMemory)
-@bp.errorhandler(QueryBusy)
-@bp.errorhandler(QueryFailed)
-@bp.errorhandler(StoreError)
 def _store_failure(error: Exception) -> Response:
     """The status, message and Retry-After of the service's one error mapping, as a JSON error."""
     answer = error_response(error, "The places query")
@@ -184,3 +178,7 @@ def _store_failure(error: Exception) -> Response:
     if "Retry-After" in answer.headers:
         response.headers["Retry-After"] = answer.headers["Retry-After"]
     return response
+
+
+for _failure in STORE_FAILURES:
+    bp.register_error_handler(_failure, _store_failure)

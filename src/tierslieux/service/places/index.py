@@ -13,15 +13,22 @@ starts with none.
 Contract:
 
 * :func:`places_index` returns the index of the store a request reads once it
-  has been read, else None (the request queries the store, as it does for a
-  store handed in or external, which may change without the service knowing).
-  Requests never wait for it: on 100,000 places on disk reading it takes
-  longer than a query may run.
+  has been read. While it is being read, a request it would answer waits for
+  it, up to the request's own time limit, rather than computing the same
+  answer beside it: on the repository's graph the first view right after a
+  start then comes from the index (the three requests computing beside the
+  reading took longer than the reading), and on 100,000 places the requests
+  no longer take the long-query slots and cores the reading needs. Past that
+  limit it raises :class:`~..errors.NotReady` (503, ``Retry-After``). When
+  no reading was started or it failed, it returns None and the request
+  queries the store, as it does for a store handed in or external (which may
+  change without the service knowing).
 * :meth:`PlacesIndex.select` answers a page whose filters are empty or a
   bounding box only, with the records, order and total the page query gives.
 * :func:`warm_up` reads it in the background as soon as the store registry has
   opened a release (:func:`read_places_index`: one reading at a time, allowed
-  ``PLACES_INDEX_SECONDS`` per query, not tried again after a failure).
+  ``PLACES_INDEX_SECONDS`` per query; tried again while every long-query slot
+  is taken, within that time; not tried again after a failure).
 """
 
 from __future__ import annotations
@@ -34,13 +41,17 @@ from dataclasses import dataclass
 from flask import Flask
 
 from ...stores.base import QueryBusy, QueryFailed, QueryOutOfMemory, QueryTimeout, Store, StoreError
+from ..errors import NotReady
 from ..stores import registry
 from .filters import Filters
 from .query import FacetCounts, Page, fetch_page, read_facets
 
 _log = logging.getLogger(__name__)
-#: Keys of the index, the lock reading it, and a failed reading, in the registry's per-store cache.
-_INDEX, _LOCK, _FAILED = "places index", "places index lock", "places index failed"
+#: Keys of the index, the lock reading it, a failed reading, and the event set when a reading ends, in the
+#: registry's per-store cache.
+_INDEX, _LOCK, _FAILED, _READ = "places index", "places index lock", "places index failed", "places index read"
+#: Seconds between two tries when every long-query slot was taken.
+BUSY_PAUSE_SECONDS = 2.0
 #: A limit above any number of places: the index holds them all.
 _EVERY_PLACE = 10**9
 
@@ -81,16 +92,30 @@ def read_index(store: Store, timeout: float | None) -> PlacesIndex:
     return PlacesIndex(places, read_facets(store, Filters(), timeout=timeout))
 
 
-def places_index(store: Store) -> PlacesIndex | None:
-    """The index of ``store`` when it has been read (see the module docstring), else None: the request queries the store."""
+def places_index(store: Store, wait: float = 0.0) -> PlacesIndex | None:
+    """The index of ``store`` (see the module docstring): once read, at once; while being read, after waiting for
+    it up to ``wait`` seconds (:class:`~..errors.NotReady` past them); None when no reading was started or it
+    failed, or for a store handed in: the request then queries the store."""
     stores = registry()
-    return stores.cache(store).get(_INDEX) if stores.serves_release else None
+    if not stores.serves_release:
+        return None
+    cache = stores.cache(store)
+    if _INDEX in cache:
+        return cache[_INDEX]
+    reading = cache.get(_READ)
+    if reading is None or reading.is_set():
+        return None
+    started = time.perf_counter()
+    if not reading.wait(wait):
+        raise NotReady("the places index", round(time.perf_counter() - started, 1))
+    return cache.get(_INDEX)
 
 
 def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
     """Read the index of ``store`` for the current application, allowing ``seconds`` per query, unless it is read or
     being read already; return it, or None when it could not be read (then requests query the store as before, and
-    it is not tried again for that release, unless it only lacked a long-query slot)."""
+    it is not tried again for that release). While every long-query slot is taken it tries again every
+    :data:`BUSY_PAUSE_SECONDS`, for up to ``seconds``, then leaves it to the release's next opening."""
     stores = registry()
     if not stores.serves_release:
         return None
@@ -98,15 +123,18 @@ def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
     lock = cache.setdefault(_LOCK, threading.Lock())  # dict.setdefault is atomic: one lock per store
     if not lock.acquire(blocking=False):
         return None  # another thread reads it
+    reading = cache[_READ] = threading.Event()  # requests the index would answer wait on it
     try:
-        if _INDEX not in cache and not cache.get(_FAILED):
-            started = time.perf_counter()
+        started = time.perf_counter()
+        while _INDEX not in cache and not cache.get(_FAILED):
             try:
                 cache[_INDEX] = read_index(store, seconds)
                 _log.info("the places index of %s is read: %d places in %.1f s", store.identity,
                           len(cache[_INDEX].places), time.perf_counter() - started)
             except QueryBusy:
-                return None  # every long-query slot was taken: tried again at the next opening
+                if time.perf_counter() - started + BUSY_PAUSE_SECONDS > seconds:
+                    return None  # every long-query slot stayed taken: tried again at the next opening
+                time.sleep(BUSY_PAUSE_SECONDS)
             except (StoreError, QueryTimeout, QueryFailed, QueryOutOfMemory) as error:
                 cache[_FAILED] = True
                 _log.warning(
@@ -115,6 +143,7 @@ def read_places_index(store: Store, seconds: float) -> PlacesIndex | None:
                 )
         return cache.get(_INDEX)
     finally:
+        reading.set()
         lock.release()
 
 
@@ -123,8 +152,8 @@ def warm_up(app: Flask) -> threading.Thread | None:
 
     The store registry calls it each time it opens a release (its ``after_open``
     callables), so the index is read once per release and worker, in the
-    background, allowing ``PLACES_INDEX_SECONDS`` per query: meanwhile requests
-    query the store.
+    background, allowing ``PLACES_INDEX_SECONDS`` per query: meanwhile the
+    requests it will answer wait for it (:func:`places_index`).
     """
     if not app.extensions["tierslieux.stores"].serves_release:
         return None

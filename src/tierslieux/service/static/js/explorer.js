@@ -100,14 +100,33 @@
 
   /* ---- reading the API ---- */
 
-  function getJSON(url) {
+  /* A busy service (or one still reading the release's places index) answers 503 with Retry-After: wait and ask
+     again, a few times, saying so, rather than showing an error. */
+  var BUSY_TRIES = 5;
+  var BUSY_MAX_SECONDS = 30;
+
+  function getJSON(url, tries) {
+    tries = tries || 0;
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+      if (response.status === 503 && tries < BUSY_TRIES) {
+        var seconds = Math.min(BUSY_MAX_SECONDS, Math.max(1, parseInt(response.headers.get("Retry-After"), 10) || 5));
+        showBusy(seconds);
+        return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }).then(function () {
+          return getJSON(url, tries + 1);
+        });
+      }
       if (!response.ok) {
         return response.json().then(function (body) { throw new Error(body.error || response.statusText); },
           function () { throw new Error(response.status + " " + response.statusText); });
       }
       return response.json();
     });
+  }
+
+  function showBusy(seconds) {
+    var note = document.getElementById("list-note");
+    note.textContent = T.busy.replace("{seconds}", String(seconds));
+    note.classList.add("notice");
   }
 
   function showError(error) {
