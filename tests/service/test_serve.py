@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -78,6 +80,18 @@ def test_workers_share_the_read_only_store(live_server, built):
     counts = {int(a["results"]["bindings"][0]["n"]["value"]) for a in answers}
     assert counts == {sum(built.manifest()["graphs"].values())}
     assert "Using worker: gthread" in live_server.log()
+
+
+def test_each_worker_logs_its_places_index_in_gunicorn_s_log(live_server, request):
+    """The service's own INFO lines reach gunicorn's error log (they reached no handler before)."""
+    if "remote" in request.node.callspec.id:
+        pytest.skip("an external store is never indexed: it may change without the service knowing")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and live_server.log().count("the places index of") < 2:
+        time.sleep(0.2)
+    lines = [line for line in live_server.log().splitlines() if "the places index of" in line]
+    assert len(lines) == 2, live_server.log()[-3000:]  # one per worker
+    assert all(re.search(r"\[INFO\] the places index of .+ is read: \d+ places in [\d.]+ s$", line) for line in lines), lines
 
 
 @pytest.mark.slow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 #: gunicorn's own ceiling for the request line; longer GET queries must be POSTed.
 MAX_REQUEST_LINE = 8190
 #: Seconds a worker may spend on one request beyond the query time limit before gunicorn kills it.
@@ -25,10 +27,25 @@ def open_release(worker) -> None:
     waits while the release is read into memory and its query processes start
     (about a second on the repository's graph).
     """
+    log_with_gunicorn(worker)
     registry = getattr(worker.wsgi, "extensions", {}).get("tierslieux.stores")
     if registry is not None:
         registry.open_now()
         registry.follow_releases()
+
+
+def log_with_gunicorn(worker) -> None:
+    """Send the service's own log lines (``tierslieux.*``, INFO and above) to gunicorn's error log, in its format.
+
+    Without it they reach no handler: warnings are printed bare by Python's last resort, and what an operator
+    wants to see at INFO (the places index read, in how long) is lost.
+    """
+    service_log = logging.getLogger("tierslieux")
+    service_log.setLevel(logging.INFO)
+    for handler in worker.log.error_log.handlers:
+        if handler not in service_log.handlers:
+            service_log.addHandler(handler)
+    service_log.propagate = False
 
 
 def gunicorn_settings(host: str, port: int, workers: int, query_timeout: float, threads: int = DEFAULT_THREADS) -> dict:
