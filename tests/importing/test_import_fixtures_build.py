@@ -69,6 +69,18 @@ def test_a_second_import_of_the_same_export_reuses_the_first_imports_places(impo
     assert PLACE + "tetalab-spaceapi" in places(again)  # the first import's new place, not a "-spaceapi-again" twin
 
 
+def test_importing_the_same_export_again_writes_the_same_bytes(imported):
+    """Re-importing is idempotent: matched against a data folder that now holds its own earlier output (and a second
+    import of the same places), the same export gives the same IRIs and the same file, byte for byte."""
+    data, results = imported
+    written = data / "networks" / "spaceapi.ttl"
+    before = written.read_bytes()
+    again = run_import(MAPPINGS_DIR / "spaceapi.yarrrml.yml", FIXTURES / "spaceapi.json", data_dir=data)
+    assert (again.read, again.imported, again.merged, again.rejected) == (3, 2, 0, 1)
+    write_result(again, data)
+    assert written.read_bytes() == before
+
+
 def test_the_whole_graph_builds_with_every_import_and_one_latitude_per_place(imported, tmp_path):
     data, _ = imported
     layout = BuildLayout(tmp_path / "out")
