@@ -12,7 +12,7 @@ ETALAB_VERSION := 6.0.0
 REFERENCE_CACHE := .cache/npm
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps reference-data build validate qc serve test test-fast bench clean
+.PHONY: help setup system-deps reference-data build validate qc serve test test-fast lint bench clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test: setup system-deps ## Run the whole test suite
 
 test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process)
 	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: setup ## Check the style (ruff, rules in pyproject.toml; tests/test_lint.py runs the same check)
+	$(BIN)/ruff check src tests benchmarks scripts
 
 bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md; then the explorer's first view on 100,000 places, benchmarks/FIRST-VIEW.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     measured = [measure(dataset, args) for dataset in wanted]
     results = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv[1:] if argv is None else argv),
         "machine": {"cpu": machine.cpu_model(), "commit": machine.git_state(ROOT).get("commit")},
         "minutes": (time.perf_counter() - started) / 60,

@@ -172,7 +172,7 @@ def run_dataset(dataset: datasets.Dataset, args: argparse.Namespace, settings: c
     logs.mkdir(parents=True, exist_ok=True)
     result: dict = {"key": dataset.key, "label": dataset.label, "places": dataset.places, "seed": dataset.seed, "errors": [], "targets": {}, "servers": {}, "memory": {}}
     result["queries"] = [q.name for q in queries]
-    result["measured_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    result["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result["load_average"] = {"start": machine.load_average()}
     say(f"[{dataset.key}] preparing data")
     try:
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = compare.bench_queries(QUERIES_DIR)
     settings = compare.Settings(max_requests=args.requests, time_budget=args.time_budget, request_timeout=args.request_timeout)
     results: dict = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "mode": "smoke" if args.smoke else "full",
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": machine.describe(),
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.merge:
         results = merged(json.loads(args.merge.read_text(encoding="utf-8")), results)
-    run_entry = {"command": results["command"] if not args.merge else "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "datasets": [d.key for d in wanted]}
+    run_entry = {"command": results["command"] if not args.merge else "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv), "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "datasets": [d.key for d in wanted]}
     results.setdefault("runs", []).append(run_entry)
     for dataset in wanted:
         measured = run_dataset(dataset, args, settings, queries)

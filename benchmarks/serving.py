@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = measure(started, texts, args.requests, args.budget)
         results = {
             "command": "python benchmarks/serving.py " + " ".join(sys.argv[1:] if argv is None else argv),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": machine.describe(),
             "quads": release.manifest()["triples"],
             "workers": args.workers,

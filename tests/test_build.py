@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
 
 import tierslieux.build.builder as build
 from tierslieux.build.builder import BuildRefused, build_release
 from tierslieux.build.dumps import DUMP_FORMATS
-from tierslieux.cli import main
 from tierslieux.rdfio import RDFSyntaxError
 from tierslieux.release import BuildLayout
 from tierslieux.validation import choose_engine, shacl
-from tierslieux.validation.process import ValidationFailed, ValidationJob
+from tierslieux.validation.process import ValidationJob
 
 from .conftest import MINI_BAD_DATA
 

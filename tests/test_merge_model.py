@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from tierslieux.build.builder import BuildRefused, build_release
-from tierslieux.build.resolve import OverrideError, RESOLVED_GRAPH, read_overrides, resolve
+from tierslieux.build.resolve import RESOLVED_GRAPH, OverrideError, read_overrides, resolve
 from tierslieux.release import BuildLayout
 
 from .conftest import MINI_ONTOLOGY

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import math
-import socket
 import statistics
 import threading
 import time
@@ -128,7 +127,7 @@ class Client:
                     started = time.perf_counter()  # the retry on a fresh connection is what gets timed
                     continue
                 return Answer("connection-error", time.perf_counter() - started)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 self.close()
                 return Answer("timeout", time.perf_counter() - started)
             except OSError as error:

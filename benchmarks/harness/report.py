@@ -390,7 +390,7 @@ def _dataset_lines(results: dict, dataset: dict) -> list[str]:
             lines.append(f"- Validation, {label}: {found['validate_seconds']:.1f} s{parse}; conforms: {found['conforms']}, {found['results']} results")
     cold = dataset.get("cold_start", {})
     if "runs" in cold:
-        lines.append(f"- Cold start of `tierslieux serve` (process start to first answer): " + ", ".join(f"{s:.2f} s" for s in cold["runs"]))
+        lines.append("- Cold start of `tierslieux serve` (process start to first answer): " + ", ".join(f"{s:.2f} s" for s in cold["runs"]))
     view = dataset.get("explorer_first_view")
     if view:
         lines.append(
@@ -472,11 +472,11 @@ def render(results: dict, observations: str = "") -> str:
         "",
         "## Method",
         "",
-        f"- Every named query of `queries/` (not its `federated/` and `qc/` folders), with its parameters' defaults, is sent "
-        f"over loopback HTTP to three servers on the same data, one server at a time: this service (`/queries/{{name}}`), "
-        f"Oxigraph server (`oxigraph serve-read-only --union-default-graph` on the build's N-Quads dump loaded with `oxigraph load`) "
-        f"and rdflib-endpoint (`rdflib-endpoint serve` on the same dump). The other two receive the same text the service runs "
-        f"(defaults bound by a `VALUES` block), POSTed as `application/sparql-query`; all answers are SPARQL JSON results.",
+        "- Every named query of `queries/` (not its `federated/` and `qc/` folders), with its parameters' defaults, is sent "
+        "over loopback HTTP to three servers on the same data, one server at a time: this service (`/queries/{name}`), "
+        "Oxigraph server (`oxigraph serve-read-only --union-default-graph` on the build's N-Quads dump loaded with `oxigraph load`) "
+        "and rdflib-endpoint (`rdflib-endpoint serve` on the same dump). The other two receive the same text the service runs "
+        "(defaults bound by a `VALUES` block), POSTed as `application/sparql-query`; all answers are SPARQL JSON results.",
         f"- Per query and server: one warm-up request (its row count is shown), then one cell per concurrency "
         f"({', '.join(map(str, settings['concurrencies']))} client threads, each with its own kept-alive `http.client` connection), "
         f"bounded to {settings['max_requests']} requests or {settings['time_budget']:g} s (requests in flight finish), request timeout {settings['request_timeout']:g} s. "

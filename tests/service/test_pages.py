@@ -285,7 +285,9 @@ def test_machine_description_carries_labels_of_linked_resources(client):
     unlabelled = [o for o in linked if not any(graph.objects(o, RDFS.label)) and not any(graph.objects(o, SKOS.prefLabel))]
     store_labels = client.get(
         "/sparql",
-        query_string={"query": "SELECT ?r WHERE { VALUES ?r { %s } ?r <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }" % " ".join(f"<{o}>" for o in unlabelled) if unlabelled else "ASK {}"},
+        query_string={"query": "SELECT ?r WHERE { VALUES ?r { " + " ".join(f"<{o}>" for o in unlabelled)
+                      + " } ?r <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"
+                      if unlabelled else "ASK {}"},
         headers={"Accept": "application/sparql-results+json"},
     ).get_json()
     assert not store_labels.get("results", {}).get("bindings"), f"labels left out for {store_labels}"

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -28,13 +28,13 @@ from .. import __version__
 from ..namespaces import bind_prefixes
 from ..paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, turtle_files
 from ..rdfio import parse_file
+from ..release import BuildLayout, Release
+from ..validation import choose_engine
+from ..validation.outcome import ValidationOutcome
+from ..validation.process import ValidationJob
 from .dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
 from .resolve import Resolution, overrides_path, read_overrides, resolve
 from .sources import SourceFile, all_source_files, sources_digest
-from ..validation import choose_engine
-from ..validation.outcome import ValidationOutcome
-from ..release import BuildLayout, Release
-from ..validation.process import ValidationJob
 
 KEPT_RELEASES = 3
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
@@ -231,7 +231,7 @@ def build_release(
         job = ValidationJob([source.path for source in files], shapes_dir, engine,
                             graphs=[str(source.graph) for source in files], overrides=overrides)
     layout.releases_dir.mkdir(parents=True, exist_ok=True)
-    built_at = datetime.now(timezone.utc)
+    built_at = datetime.now(UTC)
     release_id = built_at.strftime("%Y%m%dT%H%M%S%fZ")
     _remove_abandoned_work(layout)
     work_dir = Path(tempfile.mkdtemp(prefix=f".{release_id}.{os.getpid()}.", dir=layout.releases_dir))

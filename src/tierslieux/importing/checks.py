@@ -8,16 +8,16 @@ value is left out and the record imported.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import cleaning, geo_fr
 from .cleaning import blank, collecting_notes, stop_collecting
 from .functions import FUNCTION_BASE, function
 from .issues import ERROR, REJECTED, WARNING, CleaningIssue, IssueLog
-from .plausibility import in_france, personal_data, position_issue, without_personal_data
-from .text import words
 from .mapping import Call, Mapping
+from .plausibility import in_france, personal_data, position_issue, without_personal_data
 from .sources import Record, Table
+from .text import words
 
 _REFERENCE = re.compile(r"\$\(([^)]+)\)")
 

@@ -16,8 +16,8 @@ same functions on each row first, to report problems with the row and field they
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..namespaces import INSEE_GEO
 from . import cleaning, geo_fr, vocabulary

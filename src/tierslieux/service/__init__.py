@@ -14,7 +14,6 @@ built store read-only once, and re-opens it when a new release is published.
 from __future__ import annotations
 
 import functools
-
 import os
 from pathlib import Path
 

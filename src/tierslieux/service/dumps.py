@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
@@ -111,7 +111,7 @@ def dump(name: str) -> Response:
     media_type = DUMP_TYPES[path.suffix][0]
     stat = path.stat()
     digest = _manifest(release).get("dumps", {}).get(name, {}).get("sha256") or f"{int(stat.st_mtime_ns)}-{stat.st_size}"
-    last_modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+    last_modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
     if _accepts_gzip():
         response = send_file(
             compressed_copy(path, release), mimetype=media_type, etag=f"{digest[:32]}-gzip", last_modified=last_modified, conditional=True

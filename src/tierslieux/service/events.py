@@ -190,7 +190,7 @@ def ics(events: list[Event], base_url: str, stamp: dt.datetime) -> str:
 @bp.get("/events.ics")
 def events_calendar() -> Response:
     """The agenda as iCalendar, for a calendar application."""
-    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     text = ics(read_events(), request.host_url.rstrip("/") + request.script_root + "/", stamp)
     response = Response(text, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="tiers-lieux.ics"'

@@ -32,7 +32,6 @@ import base64
 import hashlib
 import http.client
 import io
-import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -103,7 +102,7 @@ class _Body(io.RawIOBase):
             self._connection.sock.settimeout(left)
         try:
             return self._response.readinto(buffer)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise QueryTimeout() from None
         except (OSError, http.client.HTTPException) as error:
             raise QueryFailed(f"the store's answer was cut short ({error})") from None
@@ -290,7 +289,7 @@ class RemoteStore:
                 if connection.sock is not None:
                     connection.sock.settimeout(deadline.left())
                 return connection, connection.getresponse()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 self._discard(connection)
                 raise QueryTimeout() from None
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:

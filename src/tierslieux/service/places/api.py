@@ -19,8 +19,8 @@ from ..kept_answers import kept_per_release
 from ..stores import current_store
 from . import render
 from .filters import FACETS, FilterError, Filters, parse_filters
-from .openapi import openapi_document
 from .index import PlacesIndex, places_index
+from .openapi import openapi_document
 from .query import DEFAULT_LIMIT, FIELD_SETS, LANGUAGES, MAX_LIMIT, PLACE_BASE, facets_in, fetch_facets, fetch_page
 
 bp = Blueprint("places_api", __name__, url_prefix="/api")
