@@ -32,6 +32,7 @@ def invoke(runner, *args):
 # --- validate -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # pySHACL on real files: 3-6 s
 def test_validate_conforming_files_exits_0(runner):
     # The curated files (the census alone takes 25 s more; tests/test_repository.py validates the whole graph).
     result = invoke(runner, "validate", *sorted((DATA_DIR / "curated").glob("*.ttl")))
@@ -39,6 +40,7 @@ def test_validate_conforming_files_exits_0(runner):
     assert "The graph conforms: 0 violation(s)" in result.output
 
 
+@pytest.mark.slow  # pySHACL on real files: 3-6 s
 def test_validate_non_conforming_file_exits_1(runner, tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text(MINI_BAD_DATA, encoding="utf-8")
@@ -90,12 +92,14 @@ def test_validate_non_utf8_file_exits_2(runner, tmp_path):
     assert f"{bad}:2:" in result.output and "not valid UTF-8" in result.output
 
 
+@pytest.mark.slow  # pySHACL on real files: 3-6 s
 def test_validate_can_print_the_report_graph(runner, mini_repo):
     result = invoke(runner, "validate", "--format", "turtle", mini_repo / "data/curated/places.ttl")
     report = Graph().parse(data=result.output, format="turtle")
     assert (None, SH.conforms, None) in report
 
 
+@pytest.mark.slow  # pySHACL on real files: 3-6 s
 def test_validate_whole_graph_by_default(runner, tmp_path, monkeypatch):
     """Without PATHS, ``validate`` judges every source file: here the ontology and the curated data (the whole graph's
     conformance, census included, is tests/test_repository.py's)."""
@@ -298,6 +302,7 @@ def test_every_command_reading_a_build_folder_calls_it_build_dir(runner, name):
     assert "--build-dir" in runner.invoke(main, [name, "--help"], terminal_width=200).output
 
 
+@pytest.mark.slow  # pySHACL on real files: 3-6 s
 def test_validate_takes_engine_auto(runner):
     files = sorted((REPO_ROOT / "data" / "curated").glob("*.ttl")) + sorted((REPO_ROOT / "ontology").rglob("*.ttl"))
     result = runner.invoke(main, ["validate", "--engine", "auto", *map(str, files)])

@@ -21,6 +21,8 @@ from tierslieux.exporting.selection import load, places
 from tierslieux.exporting.tables import COLUMNS
 from tierslieux.namespaces import TL, WGS84
 
+pytestmark = pytest.mark.slow  # each export reads the whole graph (3-12 s a test): `make test` runs them, `make test-fast` leaves them out
+
 RDF_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
 

@@ -50,10 +50,12 @@ def whole_graph_outcome():
     return validate_graph(load_graph(DATA_FILES), shapes=load_shapes(), model=load_model())
 
 
+@pytest.mark.slow  # pySHACL on the whole graph: 20 s
 def test_whole_graph_conforms(whole_graph_outcome):
     assert whole_graph_outcome.conforms, format_report(whole_graph_outcome)
 
 
+@pytest.mark.slow  # reads the whole graph's pySHACL report (20 s, once)
 @pytest.mark.parametrize("path", DATA_FILES, ids=rel)
 def test_data_file_has_no_violation(path, whole_graph_outcome):
     # Files refer to each other (sources, places described by several seeds), so each

@@ -19,6 +19,8 @@ from tierslieux.rdfio import canonical_turtle, parse_file
 
 from ..conftest import REPO_ROOT, SHARED
 
+pytestmark = pytest.mark.slow  # the real census imported (7 s once, up to 16 s a test)
+
 CENSUS = SHARED / "datasets" / "cget-tiers-lieux-2019"
 MAPPING = MAPPINGS_DIR / "cget-2019.yarrrml.yml"
 COMMITTED = REPO_ROOT / "data" / "census" / "cget-2019.ttl"

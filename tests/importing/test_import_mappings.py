@@ -18,6 +18,8 @@ from tierslieux.namespaces import GEO, PROV, TL, resource_iri
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 from tierslieux.rdfio import canonical_turtle
 
+pytestmark = pytest.mark.slow  # each network's fixture imported against every place of data/ (4-5 s each)
+
 FIXTURES = Path(__file__).parent
 PLACE = "https://w3id.org/tiers-lieux/id/place/"
 

@@ -16,6 +16,8 @@ from tierslieux.importing.plausibility import personal_data, position_issue
 from tierslieux.importing.vocabulary import kinds_from_name
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 
+pytestmark = pytest.mark.slow  # imports matched against every place of data/ (4-5 s a test)
+
 FIXTURES = Path(__file__).parent
 MEDNUM = FIXTURES / "mediation-num.csv"
 

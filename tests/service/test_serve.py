@@ -82,6 +82,7 @@ def test_workers_share_the_read_only_store(live_server, built):
     assert "Using worker: gthread" in live_server.log()
 
 
+@pytest.mark.slow  # a real server process
 def test_each_worker_logs_its_places_index_in_gunicorn_s_log(live_server, request):
     """The service's own INFO lines reach gunicorn's error log (they reached no handler before)."""
     if "remote" in request.node.callspec.id:
