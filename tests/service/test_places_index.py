@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -72,9 +73,24 @@ def join_index_readers() -> None:
         assert not reader.is_alive()
 
 
-def release_app_of(built: BuildLayout):
+def release_app_of(built: BuildLayout, **config):
     """The service reading the built release itself (the index is kept only for a release), one query process."""
-    return create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERY_PROCESSES": 1})
+    return create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERY_PROCESSES": 1, **config})
+
+
+@contextmanager
+def serving_release(built: BuildLayout, held: HeldReading | None = None, **config):
+    """:func:`release_app_of` and its store registry; on leaving, a reading the test ``held`` is let go, every index
+    reader is waited for and the release's store is closed."""
+    app = release_app_of(built, **config)
+    stores = app.extensions["tierslieux.stores"]
+    try:
+        yield app, stores
+    finally:
+        if held is not None:
+            held.go.set()
+        join_index_readers()
+        stores.get().close()
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +133,7 @@ def test_no_index_for_a_store_handed_in(app):
 
 
 def test_opening_a_release_starts_reading_its_index(built: BuildLayout):
-    app = release_app_of(built)
-    stores = app.extensions["tierslieux.stores"]
-    try:
+    with serving_release(built) as (app, stores):
         opened = []
         stores.after_open.append(lambda: opened.append(True))
         stores.open_now()  # what gunicorn's post_worker_init and the thread following releases call
@@ -128,14 +142,10 @@ def test_opening_a_release_starts_reading_its_index(built: BuildLayout):
         assert any(t.name == "places-index" for t in threading.enumerate()) or "places index" in stores.cache(stores.get())
         join_index_readers()
         assert isinstance(stores.cache(stores.get()).get("places index"), PlacesIndex)
-    finally:
-        stores.get().close()
 
 
 def test_an_index_that_cannot_be_read_leaves_requests_to_the_store(built: BuildLayout):
-    app = release_app_of(built)
-    stores = app.extensions["tierslieux.stores"]
-    try:
+    with serving_release(built) as (app, stores):
         with app.app_context():
             store = stores.get()
             join_index_readers()
@@ -146,8 +156,6 @@ def test_an_index_that_cannot_be_read_leaves_requests_to_the_store(built: BuildL
             assert places_index(store) is None
         answer = app.test_client().get("/api/places?limit=3")
         assert answer.status_code == 200 and answer.get_json()["returned"] == 3
-    finally:
-        stores.get().close()
 
 
 def test_a_box_s_edges_are_within_it(store, index):
@@ -199,9 +207,7 @@ def counting_queries(monkeypatch, store) -> list[str]:
 @pytest.mark.parametrize("path", ["/api/places?lang=fr&fields=map&limit=100000", "/api/places/facets?lang=fr"])
 def test_a_request_waits_for_the_index_being_read_instead_of_computing_it_beside(built: BuildLayout, monkeypatch, path):
     held = HeldReading(monkeypatch)
-    app = release_app_of(built)
-    stores = app.extensions["tierslieux.stores"]
-    try:
+    with serving_release(built, held) as (app, stores):
         with app.app_context():
             store = stores.get()  # opening the release starts the reading, held by the test
             assert held.started.wait(60)
@@ -216,17 +222,11 @@ def test_a_request_waits_for_the_index_being_read_instead_of_computing_it_beside
         (answer,) = answers
         assert answer.status_code == 200 and answer.headers.get("X-Places-Index") == "used"
         assert len(seen) == 2, "only the index's two queries ran (the page and the facets), none for the request"
-    finally:
-        held.go.set()
-        join_index_readers()
-        stores.get().close()
 
 
 def test_a_request_that_waited_its_time_limit_for_the_index_gets_503_with_retry_after(built: BuildLayout, monkeypatch):
     held = HeldReading(monkeypatch)
-    app = create_app({"TESTING": True, "BUILD_DIR": built.root, "QUERY_PROCESSES": 1, "QUERY_TIMEOUT_SECONDS": 0.3})
-    stores = app.extensions["tierslieux.stores"]
-    try:
+    with serving_release(built, held, QUERY_TIMEOUT_SECONDS=0.3) as (app, stores):
         with app.app_context():
             stores.get()
             assert held.started.wait(60)
@@ -239,22 +239,13 @@ def test_a_request_that_waited_its_time_limit_for_the_index_gets_503_with_retry_
         join_index_readers()
         again = app.test_client().get("/api/places?limit=3")
         assert again.status_code == 200 and again.headers.get("X-Places-Index") == "used"
-    finally:
-        held.go.set()
-        join_index_readers()
-        stores.get().close()
 
 
 def test_the_index_is_read_again_while_every_long_query_slot_is_taken(built: BuildLayout, monkeypatch):
     held = HeldReading(monkeypatch, busy_times=3)
     held.go.set()
-    app = release_app_of(built)
-    stores = app.extensions["tierslieux.stores"]
-    try:
-        with app.app_context():
-            store = stores.get()
-            join_index_readers()
-            assert held.calls == 4, "three refusals (every slot taken), then read"
-            assert isinstance(places_index(store), PlacesIndex)
-    finally:
-        stores.get().close()
+    with serving_release(built) as (app, stores), app.app_context():
+        store = stores.get()
+        join_index_readers()
+        assert held.calls == 4, "three refusals (every slot taken), then read"
+        assert isinstance(places_index(store), PlacesIndex)
