@@ -37,6 +37,7 @@ from harness.load import Client, HttpRequest, percentile  # noqa: E402
 from harness.servers import children, descendants, free_port, process_memory  # noqa: E402
 
 from tests.service.test_hardening import CORPUS, QUICK  # noqa: E402  (the corpus the tests attack with)
+from tierslieux.service.gunicorn_settings import DEFAULT_THREADS  # noqa: E402
 
 BEGIN, END = "<!-- abuse: written by benchmarks/abuse.py -->", "<!-- /abuse -->"
 
@@ -166,10 +167,11 @@ def main() -> None:
     parser.add_argument("--hostile", type=int, default=8, help="clients sending the hostile corpus")
     parser.add_argument("--cheap", type=int, default=4, help="clients sending a cheap ASK")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="threads per worker (default: the service's)")
     parser.add_argument("--build-dir", type=Path, default=None, help="a folder written by `tierslieux build` (default: build one)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     section = run(args)
     args.out.with_name("abuse.md").write_text(section, encoding="utf-8")
     write_section(args.out, section)

@@ -3,12 +3,15 @@
 The corpus holds the exact reproducers of issue 13 (deep nesting that crashed
 the engine, texts that cost rdflib minutes in the web worker, memory bombs,
 bad dataset parameters, an answer larger than the byte limit). One server
-(two workers of eight threads, a 1 GiB memory limit per query process, a 4 s
-time limit, one long-query slot per worker after 1 s, a 1 MB answer limit)
-receives them; the tests assert the status of each, that no gunicorn worker
-died (same PIDs, nothing in the log about a killed or timed-out worker), and
-that a cheap query keeps being answered (every time, 95 % of the time within
-1 s) while eight clients send the corpus at once.
+receives them, with the defaults a public endpoint runs with (two workers of
+eight threads and query processes, one long-query slot per worker after 1 s)
+and smaller limits so that each case meets one quickly (1 GiB of memory per
+query process, a 6 s time limit, a 1 MB answer limit). The tests assert
+the status of each, that no gunicorn worker died (same PIDs, nothing in the
+log about a killed or timed-out worker), and that a cheap query keeps being
+answered, every time, while eight clients send the corpus at once. How fast it
+is answered meanwhile is measured by ``make bench`` (``benchmarks/abuse.py``),
+not asserted: a latency bound would depend on what else the machine runs.
 """
 
 from __future__ import annotations
@@ -121,16 +124,14 @@ def send(server: LiveServer, case: Case, timeout: float = 60) -> Answer:
 
 @pytest.fixture(scope="module")
 def hardened(built, tmp_path_factory) -> Iterator[LiveServer]:
-    """``tierslieux serve`` with small limits, so that each hostile case meets one quickly."""
+    """``tierslieux serve`` with its default workers, threads and long-query slots, and small limits, so that each
+    hostile case meets one quickly."""
     port = free_port()
-    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--workers", "2", "--threads", "8", "--build-dir", str(built.root)]
+    command = [str(TIERSLIEUX), "serve", "--port", str(port), "--build-dir", str(built.root)]
     env = {
         "TIERSLIEUX_UPDATE_TOKEN": "",
         "TIERSLIEUX_QUERY_TIMEOUT_SECONDS": str(TIME_LIMIT),
         "TIERSLIEUX_QUERY_MEMORY_MB": str(MEMORY_MB),
-        "TIERSLIEUX_QUERY_PROCESSES": "8",
-        "TIERSLIEUX_LONG_QUERY_SECONDS": "1",
-        "TIERSLIEUX_LONG_QUERIES": "1",
         "TIERSLIEUX_MAX_RESULT_BYTES": str(MAX_BYTES),
         "TIERSLIEUX_MAX_QUERY_NESTING": str(NESTING),
     }

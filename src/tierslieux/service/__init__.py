@@ -22,7 +22,7 @@ from flask import Flask
 from ..linking.config import configured_endpoint
 from ..paths import default_build_dir
 from ..stores.remote import Credentials, RemoteStore
-from .gunicorn_settings import HARD_TIMEOUT_MARGIN
+from .gunicorn_settings import DEFAULT_THREADS, HARD_TIMEOUT_MARGIN
 from .stores import StoreRegistry
 
 DEFAULTS: dict = {
@@ -45,15 +45,18 @@ DEFAULTS: dict = {
     "MAX_RESULT_BYTES": 64 * 1024 * 1024,
     # Time a query may run before it is stopped and answered with 503.
     "QUERY_TIMEOUT_SECONDS": 30.0,
-    # Query processes per worker for the built store (killed at the time limit); 0 queries in the worker itself.
-    "QUERY_PROCESSES": 4,
+    # Query processes per worker for the built store (killed at the time limit), one per thread of the worker
+    # (`tierslieux serve --threads` sets both); 0 queries in the worker itself.
+    "QUERY_PROCESSES": DEFAULT_THREADS,
     # Hard limit of each query process's address space, in MiB (RLIMIT_AS; 0: none). About 650 MiB of it is taken
     # before any query (the interpreter, the store, a 256 MiB stack reserved): docs/operations.md.
     "QUERY_MEMORY_MB": 2048,
     # A query still running after LONG_QUERY_SECONDS needs one of LONG_QUERIES slots per worker; when they are all
-    # taken it is stopped with 503 and Retry-After, so that long queries leave query processes to short ones.
-    "LONG_QUERY_SECONDS": 2.0,
-    "LONG_QUERIES": 2,
+    # taken it is stopped with 503 and Retry-After, so that long queries leave query processes to short ones. One slot
+    # after one second kept cheap queries at a p95 of 16 ms while eight clients attacked (two slots: 220 ms; after
+    # two seconds: 425 ms): benchmarks/abuse.md, docs/operations.md.
+    "LONG_QUERY_SECONDS": 1.0,
+    "LONG_QUERIES": 1,
     # Hold the published release in memory, one copy per worker whose query processes are forked from it and share it
     # (several times faster than the on-disk store; stores/held_in_memory.py): "auto" does for a read-only release of at
     # most IN_MEMORY_MAX_QUADS quads; true or false forces the choice (a writable store is always on disk). A busy query

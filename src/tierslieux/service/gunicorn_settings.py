@@ -16,7 +16,9 @@ def bind_address(host: str, port: int) -> str:
 
 
 #: Requests one worker handles at once (threads); each query runs in one of the worker's query processes.
-DEFAULT_THREADS = 4
+#: Eight, not the cores' count: a thread mostly waits for its query process, and with fewer, eight clients holding
+#: hostile queries took every thread and cheap queries waited seconds (issue 13; docs/operations.md, "Fair sharing").
+DEFAULT_THREADS = 8
 
 
 def open_release(worker) -> None:
