@@ -58,9 +58,10 @@ test-fast: setup ## The edit loop: every test not marked slow (no browser, no se
 lint: setup ## Check the style (ruff, rules in pyproject.toml; tests/test_lint.py runs the same check)
 	$(BIN)/ruff check src tests benchmarks scripts
 
-bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md; then the explorer's first view on 100,000 places, benchmarks/FIRST-VIEW.md
+bench: setup ## Measure speed and memory against Oxigraph server and rdflib-endpoint on the real, 0.1 M and 1 M-triple graphs; writes benchmarks/RESULTS.md (up to an hour); then the load-and-abuse run (issue 13's hostile corpus, mixed and request by request, beside cheap queries), its section of RESULTS.md; then serving against Oxigraph in memory, benchmarks/SERVING.md; then the matcher's speed, benchmarks/MATCHING.md; then the explorer's first view on 100,000 places, benchmarks/FIRST-VIEW.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/abuse.py --seconds 30 --each 5
 	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/matching.py
 	$(BIN)/python benchmarks/first_view.py
