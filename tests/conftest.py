@@ -1,11 +1,24 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures shared by the whole test suite: a tiny knowledge model, and the repository's graph built and served.
+
+``built`` (the release built once per session), ``oxigraph_store`` (a real
+Oxigraph server holding it) and ``live_server`` (``tierslieux serve`` as a real
+process, on either store) are here rather than in ``tests/service/`` because
+tests of the named queries, the README and the query rewrites use them too.
+"""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tierslieux.build.builder import build_release
+from tierslieux.release import BuildLayout
+
+from .ports import free_port
+from .servers import BACKENDS, TIERSLIEUX, LiveServer, OxigraphServer, publish, start_oxigraph, start_server, stop_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -52,3 +65,40 @@ def mini_repo(tmp_path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildLayout:
+    """A release built by ``build_release`` from the repository's ontology, vocabularies and data.
+
+    Validation is skipped: these tests are about serving a store, and the data
+    is validated by its own tests (a build refused there must not hide these).
+    """
+    root = tmp_path_factory.mktemp("build")
+    build_release(root, validate=False)
+    return BuildLayout(root)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_store(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """A real Oxigraph server holding the built release, published through the Graph Store Protocol."""
+    folder = tmp_path_factory.mktemp("oxigraph")
+    server = start_oxigraph(folder / "store", folder / "oxigraph.log")
+    try:
+        publish(built, server)
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``tierslieux serve`` as a real process (gunicorn, two workers) on a free loopback port, on the built or the remote store."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("live") / "serve.log"
+    command = [str(TIERSLIEUX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--build-dir", str(built.root)]
+    if request.param == "remote":
+        command += ["--store", request.getfixturevalue("oxigraph_store").query_url]
+    server = start_server(command, port, log_path, env={"TIERSLIEUX_UPDATE_TOKEN": ""})
+    yield server
+    stop_server(server.process)

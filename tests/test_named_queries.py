@@ -17,11 +17,10 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from tests.queries.expected import EXPECTED_DIR, Case, ResultSet, all_cases
-
 # The service tests' fixtures: a release built from the repository's data (unvalidated: validation is
 # tested elsewhere) and `tierslieux serve` on it as a real process on a free loopback port.
-from tests.service.conftest import built, free_port, live_server, oxigraph_store  # noqa: F401  (pytest fixtures)
+from tests.ports import free_port
+from tests.queries.expected import EXPECTED_DIR, Case, ResultSet, all_cases
 from tierslieux import namespaces
 from tierslieux.cli import main
 from tierslieux.paths import QUERIES_DIR

@@ -17,7 +17,6 @@ import pyoxigraph as ox
 import pytest
 
 from tests.queries.expected import CASES_FILE, Case, ResultSet
-from tests.service.conftest import built  # noqa: F401  (pytest fixture: the repository's graph, built)
 from tierslieux.build.builder import build_release
 from tierslieux.build.generate import generate_graph
 from tierslieux.paths import QUERIES_DIR
@@ -103,6 +102,6 @@ def test_rewritten_query_answers_as_before_on_a_generated_graph(generated_store:
 
 
 @pytest.mark.parametrize("name", sorted(BEFORE))
-def test_rewritten_query_answers_as_before_on_the_repository_graph(built: BuildLayout, name: str):  # noqa: F811
+def test_rewritten_query_answers_as_before_on_the_repository_graph(built: BuildLayout, name: str):
     store = ox.Store.read_only(str(built.store_dir.resolve()))
     assert assert_same_answers(store, name) > 0, f"{name}: no rows on the repository's graph, nothing was compared"

@@ -13,7 +13,6 @@ from tierslieux.paths import QUERIES_DIR
 from tierslieux.queries.named import load_named_queries
 
 from .conftest import REPO_ROOT
-from .service.conftest import built  # noqa: F401  (a pytest fixture)
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 SPARQL_BLOCKS = re.findall(r"```sparql\n(.*?)```", README, flags=re.DOTALL)

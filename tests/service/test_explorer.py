@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_browser import DevTools, browser, near, read_png  # noqa: F401 (browser is a fixture)
+from .chromium import DevTools, near, read_png
 
 pytestmark = pytest.mark.slow
 

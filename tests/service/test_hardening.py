@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
+from ..ports import free_port
+from ..servers import TIERSLIEUX, LiveServer, start_server, stop_server
 from .processes import descendants, is_query_process, workers
 
 pytestmark = pytest.mark.slow

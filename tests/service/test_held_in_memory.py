@@ -18,7 +18,8 @@ from tierslieux.stores.base import QueryOutOfMemory, QueryTimeout, StoreError
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore
 
-from .conftest import TIERSLIEUX, free_port, start_server, stop_server
+from ..ports import free_port
+from ..servers import TIERSLIEUX, start_server, stop_server
 from .processes import (
     children,
     command_line,

@@ -20,17 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (
-    BACKENDS,
-    TIERSLIEUX,
-    LiveServer,
-    OxigraphServer,
-    free_port,
-    publish,
-    start_oxigraph,
-    start_server,
-    stop_server,
-)
+from ..ports import free_port
+from ..servers import BACKENDS, TIERSLIEUX, LiveServer, OxigraphServer, publish, start_oxigraph, start_server, stop_server
 from .processes import cpu_used_during, descendants, is_query_process, wait_until_gone
 
 pytestmark = pytest.mark.slow

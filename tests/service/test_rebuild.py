@@ -25,7 +25,8 @@ from tierslieux.build.builder import build_release
 from tierslieux.release import BuildLayout
 from tierslieux.service import create_app
 
-from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
+from ..ports import free_port
+from ..servers import TIERSLIEUX, LiveServer, start_server, stop_server
 from .processes import descendants, is_query_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

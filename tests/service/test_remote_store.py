@@ -32,7 +32,8 @@ from tierslieux.stores.base import StoreError
 from tierslieux.stores.remote import Credentials, RemoteStore
 
 from ..linking.servers import oxigraph_binary
-from .conftest import TIERSLIEUX, OxigraphServer, free_port, publish, start_oxigraph, start_server, stop_server, wait_until_serving
+from ..ports import free_port
+from ..servers import TIERSLIEUX, OxigraphServer, publish, start_oxigraph, start_server, stop_server, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GRAPHS = "https://w3id.org/tiers-lieux/graph/"

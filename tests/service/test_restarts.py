@@ -22,7 +22,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server
+from ..ports import free_port
+from ..servers import TIERSLIEUX, LiveServer, start_server, stop_server
 from .processes import workers
 
 pytestmark = pytest.mark.slow

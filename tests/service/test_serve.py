@@ -19,7 +19,8 @@ import pytest
 from tierslieux.build.builder import build_release
 from tierslieux.release import BuildLayout
 
-from .conftest import TIERSLIEUX, free_port, start_server, stop_server
+from ..ports import free_port
+from ..servers import TIERSLIEUX, start_server, stop_server
 from .processes import children, descendants, is_query_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ def test_make_serve(built, tmp_path):
     log = log_path.open("wb")
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        from .conftest import wait_until_serving
+        from ..servers import wait_until_serving
 
         wait_until_serving(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, log_path, timeout=180)
         answer = get_json(f"http://127.0.0.1:{port}/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))

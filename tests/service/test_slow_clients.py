@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TIERSLIEUX, LiveServer, free_port, start_server, stop_server, wait_until_serving
+from ..ports import free_port
+from ..servers import TIERSLIEUX, LiveServer, start_server, stop_server, wait_until_serving
 
 pytestmark = [
     pytest.mark.slow,
