@@ -163,7 +163,8 @@ def run(args: argparse.Namespace) -> str:
         f"{datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}: `tierslieux serve --workers {args.workers} --threads {args.threads}` "
         f"({settings or 'other settings default'}) on the repository's graph; {args.hostile} clients send issue 13's hostile corpus "
         f"({len(cases)} requests, `tests/service/test_hardening.py`) in turn while {args.cheap} send a cheap `ASK`, for {mixed.wall_seconds:.0f} s. "
-        "A shared 2-core machine: figures, not targets.",
+        "A shared 2-core machine: figures, not targets. The server keeps its default limits, not the tests' smaller ones: "
+        "the answer the tests send over a 1 MB limit is within the default 64 MiB here, and a 200.",
         "",
         "| clients | kind | requests | answers by status |",
         "|---|---|---|---|",
