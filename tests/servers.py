@@ -8,6 +8,7 @@ exits or never answers) and stopped; the session fixtures that hold them
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +21,6 @@ from tierslieux.release import BuildLayout
 from tierslieux.stores.publish import GraphStoreClient, publish_release
 from tierslieux.stores.remote import RemoteStore
 
-from .linking.servers import oxigraph_binary
 from .ports import free_port
 
 TIERSLIEUX = Path(sys.executable).with_name("tierslieux")
@@ -28,6 +28,15 @@ TIERSLIEUX = Path(sys.executable).with_name("tierslieux")
 BACKENDS = ["embedded", "remote"]
 #: The external store's own time limit (Oxigraph server's --timeout-s), so that it stops what a client gave up on.
 OXIGRAPH_TIMEOUT_SECONDS = 20
+
+
+def oxigraph_binary() -> str:
+    """Return the path of the ``oxigraph`` server binary installed with the test extra."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[test]' (package 'oxigraph')")
+    return found
 
 
 @dataclass

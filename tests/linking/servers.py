@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -26,35 +24,12 @@ from tierslieux.linking.client import ResponseCache, SparqlClient
 from tierslieux.linking.config import LinkConfig
 
 from ..ports import free_port
+from ..servers import oxigraph_binary, stop_server, wait_until_serving
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "wikidata-fixture.ttl"
 PLACES = HERE / "places.ttl"
 GOLD = HERE / "gold.csv"
-
-
-def oxigraph_binary() -> str:
-    """Return the path of the ``oxigraph`` server binary installed with the test extra."""
-    beside = Path(sys.executable).parent / "oxigraph"
-    found = str(beside) if beside.exists() else shutil.which("oxigraph")
-    if not found:
-        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[test]' (package 'oxigraph')")
-    return found
-
-
-
-
-def wait_until_up(url: str, seconds: float = 20.0) -> None:
-    """Wait until ``url`` answers a GET, or raise."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up within {seconds} s") from None
-            time.sleep(0.1)
 
 
 @contextmanager
@@ -64,22 +39,15 @@ def oxigraph_server(data: Path, workdir: Path):
     store = workdir / "store"
     subprocess.run([binary, "load", "--location", str(store), "--file", str(data)], check=True, capture_output=True)
     port = free_port()
-    log = (workdir / "oxigraph.log").open("wb")
-    process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=log
-    )
+    log_path = workdir / "oxigraph.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=log)
     endpoint = f"http://127.0.0.1:{port}/query"
     try:
-        wait_until_up(endpoint)
+        wait_until_serving(endpoint + "?query=ASK%7B%7D", process, log_path)
         yield endpoint
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_server(process)
 
 
 @dataclass

@@ -31,9 +31,8 @@ from tierslieux.service import create_app
 from tierslieux.stores.base import StoreError
 from tierslieux.stores.remote import Credentials, RemoteStore
 
-from ..linking.servers import oxigraph_binary
 from ..ports import free_port
-from ..servers import TIERSLIEUX, OxigraphServer, publish, start_oxigraph, start_server, stop_server, wait_until_serving
+from ..servers import TIERSLIEUX, OxigraphServer, oxigraph_binary, publish, start_oxigraph, start_server, stop_server, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GRAPHS = "https://w3id.org/tiers-lieux/graph/"
