@@ -90,6 +90,15 @@ class TL(DefinedNamespace):
     wikidataItem: URIRef  # -> http://www.wikidata.org/entity/Q…
     kindClass: URIRef  # annotation: concept (place kind, legal form) -> the owl:Class its bearers belong to
 
+    # --- statistics (RDF Data Cube observations computed at build time, build/statistics.py) --------------------
+    countedRegion: URIRef  # qb:DimensionProperty -> tl:Region
+    countedKind: URIRef  # qb:DimensionProperty -> skos:Concept in vocab/place-kind
+    countedYear: URIRef  # qb:DimensionProperty, xsd:integer
+    countedNetwork: URIRef  # qb:DimensionProperty -> the network (a community)
+    placeCount: URIRef  # qb:MeasureProperty, xsd:integer
+    placesWithWebsite: URIRef  # qb:MeasureProperty, xsd:integer
+    placesWithWikidataItem: URIRef  # qb:MeasureProperty, xsd:integer
+
     # --- communities ----------------------------------------------------------
     Community: URIRef
     Collective: URIRef
@@ -342,6 +351,7 @@ INSEE_GEO = Namespace("http://id.insee.fr/geo/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+QB = Namespace("http://purl.org/linked-data/cube#")
 #: SSSOM, the Simple Standard for Sharing Ontological Mappings: provenance of our Wikidata links.
 SSSOM = Namespace("https://w3id.org/sssom/")
 #: The Semantic Mapping Vocabulary: how a mapping was justified (matched by a tool, reviewed by a person…).
@@ -396,6 +406,7 @@ PREFIXES: dict[str, str] = {
     "adms": str(ADMS),
     "sssom": str(SSSOM),
     "semapv": str(SEMAPV),
+    "qb": str(QB),
 }
 
 
@@ -436,6 +447,7 @@ __all__ = [
     "PLACE_KIND",
     "PREFIXES",
     "PROV",
+    "QB",
     "RDF",
     "RDFS",
     "RESOURCE_KINDS",

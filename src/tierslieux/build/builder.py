@@ -33,8 +33,9 @@ from ..validation import choose_engine
 from ..validation.outcome import ValidationOutcome
 from ..validation.process import ValidationJob
 from .dumps import canonicalize_blank_nodes, graph_sizes, load_sources, oxigraph_syntax_error, write_dumps
-from .resolve import Resolution, overrides_path, read_overrides, resolve
+from .resolve import overrides_path, read_overrides, resolve
 from .sources import SourceFile, all_source_files, sources_digest
+from .statistics import statistics_quads, statistics_queries
 
 KEPT_RELEASES = 3
 #: engines whose validation runs while the store and dumps are written (the others validate first); docs/scale.md
@@ -72,7 +73,8 @@ class BuildResult:
 def _digest(files: list[SourceFile], shapes_dir: Path, overrides: Path | None = None) -> str:
     shapes = b"".join(p.read_bytes() for p in turtle_files(shapes_dir))
     reviewed = overrides.read_bytes() if overrides is not None and overrides.is_file() else b""
-    return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes + b"\0" + reviewed)
+    statistics = b"".join(p.read_bytes() for p in statistics_queries())
+    return sources_digest(files, extra=f"tierslieux {__version__}\0".encode() + shapes + b"\0" + reviewed + b"\0" + statistics)
 
 
 def load_dataset(files: list[SourceFile]) -> Dataset:
@@ -179,9 +181,9 @@ def is_current(out_root: Path, files: list[SourceFile] | None = None, shapes_dir
     return bool(manifest) and manifest.get("sources_sha256") == digest and BuildLayout(out_root).store_dir.is_dir()
 
 
-def _add_resolved(store_dir: Path, resolution: Resolution) -> None:
-    """Add the resolved graph's quads to the on-disk store written from the sources (closed on return, as in :func:`_write_store`)."""
-    quads = resolution.resolved_quads()
+def _add_derived(store_dir: Path, quads: list[ox.Quad]) -> None:
+    """Add the derived graphs' quads (the resolved view, the statistics) to the on-disk store written from the sources
+    (closed on return, as in :func:`_write_store`)."""
     if not quads:
         return
     store = ox.Store(str(store_dir))
@@ -247,14 +249,19 @@ def build_release(
             dataset = phases.timed("parse", load_sources, files)
             phases.timed("parse", canonicalize_blank_nodes, dataset)
             resolution = phases.timed("resolve", resolve, dataset, read_overrides(overrides))
-            dataset.extend(resolution.resolved_quads())
+            derived = resolution.resolved_quads()
+            dataset.extend(derived)
+            # Counted over the published values, so after the resolved view is in (build/statistics.py).
+            statistics = phases.timed("statistics", statistics_quads, dataset)
+            dataset.extend(statistics)
+            derived += statistics
             graphs = graph_sizes(dataset)
             triples = sum(graphs.values())
             dumps = phases.timed("dumps", partial(write_dumps, superseded=resolution.superseded()), dataset,
                                  Release(work_dir).dumps_dir, threads)
             del dataset
             store_written.result()
-            phases.timed("store", _add_resolved, Release(work_dir).store_dir, resolution)
+            phases.timed("store", _add_derived, Release(work_dir).store_dir, derived)
         finally:
             # Nothing may still write into the work folder when it is published or removed.
             threads.shutdown(wait=True, cancel_futures=True)

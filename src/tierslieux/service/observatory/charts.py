@@ -2,7 +2,10 @@
 
 Charts made by a named query (``queries/*.rq``) run that query's text with
 its defaults, so the chart, ``/queries/{name}`` and the command line agree;
-the two charts no named query answers carry their own SPARQL here.
+the two charts no named query answers carry their own SPARQL here. Every
+chart but the timeline reads figures the build computed once per release into
+the statistics graph (``build/statistics.py``), so the page costs the same at
+any size of the graph.
 """
 
 from __future__ import annotations
@@ -17,24 +20,33 @@ from markupsafe import Markup
 from ...namespaces import BASE
 from . import svg
 
-PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIXES = """PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX tl: <https://w3id.org/tiers-lieux/ontology#>
 """
 
-NETWORKS_QUERY = PREFIXES + """# Networks and how many third places are part of each (tl:partOfNetwork)
-SELECT ?network ?name (COUNT(DISTINCT ?place) AS ?places) WHERE {
-  ?place a tl:ThirdPlace ; tl:partOfNetwork ?network .
+NETWORKS_QUERY = PREFIXES + """# Networks and how many third places are part of each (tl:partOfNetwork), counted by the build
+# (queries/statistics/places-per-network.rq)
+SELECT ?network ?name ?places WHERE {
+  GRAPH <https://w3id.org/tiers-lieux/graph/statistics> {
+    ?observation qb:dataSet <https://w3id.org/tiers-lieux/statistics/places-per-network> ;
+      tl:countedNetwork ?network ;
+      tl:placeCount ?places .
+  }
   OPTIONAL { ?network rdfs:label ?name FILTER(LANG(?name) = "fr") }
 }
-GROUP BY ?network ?name
 ORDER BY DESC(?places) ?name
 """
 
-COVERAGE_QUERY = PREFIXES + """# How many third places have a website (tl:website) and a verified Wikidata item (tl:wikidataItem)
-SELECT (COUNT(DISTINCT ?place) AS ?places) (COUNT(DISTINCT ?withWebsite) AS ?website) (COUNT(DISTINCT ?withWikidata) AS ?wikidata) WHERE {
-  ?place a tl:ThirdPlace .
-  OPTIONAL { ?place tl:website ?site BIND(?place AS ?withWebsite) }
-  OPTIONAL { ?place tl:wikidataItem ?item BIND(?place AS ?withWikidata) }
+COVERAGE_QUERY = PREFIXES + """# How many third places have a website (tl:website) and a verified Wikidata item (tl:wikidataItem), counted by
+# the build (queries/statistics/place-coverage.rq)
+SELECT ?places ?website ?wikidata WHERE {
+  GRAPH <https://w3id.org/tiers-lieux/graph/statistics> {
+    ?observation qb:dataSet <https://w3id.org/tiers-lieux/statistics/place-coverage> ;
+      tl:placeCount ?places ;
+      tl:placesWithWebsite ?website ;
+      tl:placesWithWikidataItem ?wikidata .
+  }
 }
 """
 
