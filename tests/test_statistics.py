@@ -1,7 +1,7 @@
 """The statistics graph: whole-graph figures the build computes once per release (build/statistics.py).
 
 A small release with known answers (two regions, three kinds, founding years,
-a network, websites) is built; the named queries and the observatory's
+a network, a website, a Wikidata item) is built; the named queries and the observatory's
 queries, which now read the statistics graph, must give the counts a person
 gets by reading the fixture. On the repository's graph, the expected answers
 of the named queries (``tests/queries/``) were recorded from the queries that
@@ -38,7 +38,7 @@ place:a a tl:ThirdPlace ; rdfs:label "A"@fr ; tl:placeKind kind:fablab, kind:cow
 place:b a tl:ThirdPlace ; rdfs:label "B"@fr ; tl:placeKind kind:fablab ; tl:region region:53 ;
     tl:foundingDate "2015"^^xsd:gYear ; tl:partOfNetwork community:reseau .
 place:c a tl:ThirdPlace ; rdfs:label "C"@fr ; tl:placeKind kind:coworking ; tl:region region:84 ;
-    tl:foundingDate "2019-06"^^xsd:gYearMonth .
+    tl:foundingDate "2019-06"^^xsd:gYearMonth ; tl:wikidataItem <http://www.wikidata.org/entity/Q4115189> .
 place:d a tl:ThirdPlace ; rdfs:label "D"@fr ; tl:placeKind kind:repair-cafe .
 """
 FABLAB, COWORKING, REPAIR = (f"https://w3id.org/tiers-lieux/vocab/place-kind/{k}" for k in ("fablab", "coworking", "repair-cafe"))
@@ -94,7 +94,12 @@ def test_the_observatory_reads_networks_and_coverage_from_the_statistics(store):
         ("https://w3id.org/tiers-lieux/id/community/reseau", "Réseau d'essai", 2)
     ]
     coverage = answer(store, COVERAGE_QUERY)
-    assert [(int(r["places"]), int(r["website"]), int(r["wikidata"])) for r in coverage] == [(4, 1, 0)]
+    assert [(int(r["places"]), int(r["website"]), int(r["wikidata"])) for r in coverage] == [(4, 1, 1)]
+
+
+def test_wikidata_links_per_region_are_the_fixture_counts(store):
+    rows = {r.get("region"): (int(r["linked"]), int(r["notLinked"])) for r in answer(store, named("wikidata-coverage"))}
+    assert rows == {BRETAGNE: (0, 2), ARA: (1, 0), None: (0, 1)}
 
 
 def test_the_figures_are_read_from_the_statistics_graph_not_counted_again(release, tmp_path):
