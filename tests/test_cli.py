@@ -125,17 +125,26 @@ def build_args(repo: Path, out: Path) -> list:
     return ["build", "--out", out, "--ontology-dir", repo / "ontology", "--shapes-dir", repo / "shapes", "--data-dir", repo / "data"]
 
 
+#: The statistics graph of the mini repository's one place (build/statistics.py): the coverage dataset (its type and two
+#: labels) and observation (type, dataset, three measures), and the places-per-region dataset (3) and its observation of
+#: places with no region (type, dataset, two measures).
+STATISTICS_TRIPLES_OF_ONE_PLACE = 3 + 5 + 3 + 4
+
+
 def test_build_publishes_store_dumps_and_manifest(runner, mini_repo, tmp_path):
     out = tmp_path / "build"
     result = invoke(runner, *build_args(mini_repo, out))
     assert result.exit_code == 0, result.output
     layout = BuildLayout(out)
     manifest = layout.manifest()
+    # the statistics of one place with no kind, region, year or network: its coverage and its "no region" count
+    statistics = STATISTICS_TRIPLES_OF_ONE_PLACE
     assert manifest["graphs"] == {
         "https://w3id.org/tiers-lieux/graph/curated/places": 2,
         "https://w3id.org/tiers-lieux/graph/ontology": 3,
+        "https://w3id.org/tiers-lieux/graph/statistics": statistics,
     }
-    assert manifest["triples"] == 5
+    assert manifest["triples"] == 5 + statistics
     assert sorted(manifest["dumps"]) == sorted(f"tiers-lieux.{s}" for s in ("trig", "nq", "ttl", "nt", "jsonld", "rdf"))
     store = ox.Store.read_only(str(layout.store_dir))
     labels = [s["l"].value for s in store.query("SELECT ?l { ?p a <https://w3id.org/tiers-lieux/ontology#ThirdPlace> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }", use_default_graph_as_union=True)]
@@ -143,7 +152,7 @@ def test_build_publishes_store_dumps_and_manifest(runner, mini_repo, tmp_path):
     for name in manifest["dumps"]:
         path = layout.dumps_dir / name
         fmt = ox.RdfFormat.from_extension(path.suffix[1:])
-        assert len(list(ox.parse(path=str(path), format=fmt))) == 5, name
+        assert len(list(ox.parse(path=str(path), format=fmt))) == 5 + statistics, name
 
 
 def test_build_if_needed_skips_an_unchanged_graph_and_rebuilds_a_changed_one(runner, mini_repo, tmp_path):
@@ -155,7 +164,7 @@ def test_build_if_needed_skips_an_unchanged_graph_and_rebuilds_a_changed_one(run
     data = mini_repo / "data/curated/places.ttl"
     data.write_text(data.read_text() + '<https://w3id.org/tiers-lieux/id/place/la-coroutine> <http://www.w3.org/2000/01/rdf-schema#label> "La Coroutine"@en .\n')
     result = invoke(runner, *build_args(mini_repo, out), "--if-needed")
-    assert "built 6 triples" in result.output
+    assert f"built {6 + STATISTICS_TRIPLES_OF_ONE_PLACE} triples" in result.output
     assert BuildLayout(out).current.resolve() != first
 
 
