@@ -41,6 +41,12 @@ place:c a tl:ThirdPlace ; rdfs:label "C"@fr ; tl:placeKind kind:coworking ; tl:r
     tl:foundingDate "2019-06"^^xsd:gYearMonth ; tl:wikidataItem <http://www.wikidata.org/entity/Q4115189> .
 place:d a tl:ThirdPlace ; rdfs:label "D"@fr ; tl:placeKind kind:repair-cafe .
 """
+#: A second source that names a region and the network again: the union of the graphs holds each name twice.
+NAMES_AGAIN = """\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/tiers-lieux/id/region/53> rdfs:label "Bretagne"@fr .
+<https://w3id.org/tiers-lieux/id/community/reseau> rdfs:label "Réseau d'essai"@fr .
+"""
 FABLAB, COWORKING, REPAIR = (f"https://w3id.org/tiers-lieux/vocab/place-kind/{k}" for k in ("fablab", "coworking", "repair-cafe"))
 BRETAGNE, ARA = "https://w3id.org/tiers-lieux/id/region/53", "https://w3id.org/tiers-lieux/id/region/84"
 
@@ -51,6 +57,7 @@ def release(tmp_path_factory) -> BuildLayout:
     root = tmp_path_factory.mktemp("statistics")
     (root / "data" / "curated").mkdir(parents=True)
     (root / "data" / "curated" / "places.ttl").write_text(PLACES, encoding="utf-8")
+    (root / "data" / "curated" / "names.ttl").write_text(NAMES_AGAIN, encoding="utf-8")
     build_release(root / "build", data_dir=root / "data", validate=False)
     return BuildLayout(root / "build")
 
@@ -158,3 +165,14 @@ def test_a_changed_statistics_query_makes_the_release_out_of_date(tmp_path, monk
     changed = queries / "place-coverage.rq"
     changed.write_text(changed.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
     assert not is_current(tmp_path / "build", files, SHAPES_DIR, data)
+
+
+@pytest.mark.parametrize("name", ["counts-per-region-and-kind", "wikidata-coverage", "places-founded-per-year"])
+def test_a_name_stated_by_two_sources_gives_one_row(store, name):
+    rows = [tuple(sorted(r.items())) for r in answer(store, named(name))]
+    assert len(rows) == len(set(rows)), rows
+
+
+def test_a_network_named_by_two_sources_is_one_bar(store):
+    rows = [tuple(sorted(r.items())) for r in answer(store, NETWORKS_QUERY)]
+    assert len(rows) == len(set(rows)) == 1, rows

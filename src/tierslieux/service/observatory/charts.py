@@ -26,8 +26,8 @@ PREFIX tl: <https://w3id.org/tiers-lieux/ontology#>
 """
 
 NETWORKS_QUERY = PREFIXES + """# Networks and how many third places are part of each (tl:partOfNetwork), counted by the build
-# (queries/statistics/places-per-network.rq)
-SELECT ?network ?name ?places WHERE {
+# (queries/statistics/places-per-network.rq); DISTINCT: a name stated by several sources is in the union once per source
+SELECT DISTINCT ?network ?name ?places WHERE {
   GRAPH <https://w3id.org/tiers-lieux/graph/statistics> {
     ?observation qb:dataSet <https://w3id.org/tiers-lieux/statistics/places-per-network> ;
       tl:countedNetwork ?network ;
