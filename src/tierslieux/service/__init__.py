@@ -53,8 +53,8 @@ DEFAULTS: dict = {
     "QUERY_MEMORY_MB": 2048,
     # A query still running after LONG_QUERY_SECONDS needs one of LONG_QUERIES slots per worker; when they are all
     # taken it is stopped with 503 and Retry-After, so that long queries leave query processes to short ones. One slot
-    # after one second kept cheap queries at a p95 of 16 ms while eight clients attacked (two slots: 220 ms; after
-    # two seconds: 425 ms): benchmarks/abuse.md, docs/operations.md.
+    # after one second kept every cheap query within 0.35 s while eight clients attacked, memory bombs included (two
+    # slots: up to 1.2 s during the bombs; after two seconds: up to 1.04 s): benchmarks/abuse.md, docs/operations.md.
     "LONG_QUERY_SECONDS": 1.0,
     "LONG_QUERIES": 1,
     # Hold the published release in memory, one copy per worker whose query processes are forked from it and share it
