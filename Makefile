@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 BUILD_DIR ?= build
 HOST ?= 127.0.0.1
 PORT ?= 8000
+#: pytest-xdist workers for `make test` and `make test-fast` (a test file runs whole on one worker: its module
+#: fixtures, such as a module's servers, start once); tests/ports.py gives each worker its own ports
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 #: Etalab's découpage administratif (npm, MIT): the version mappings/reference/*.csv are converted from
 ETALAB_VERSION := 6.0.0
 REFERENCE_CACHE := .cache/npm
@@ -50,10 +54,10 @@ serve: setup ## Build the graph if needed and serve it on http://$(HOST):$(PORT)
 	$(BIN)/tierslieux serve --build-dir $(BUILD_DIR) --host $(HOST) --port $(PORT)
 
 test: setup system-deps ## Run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 test-fast: setup ## The edit loop: every test not marked slow (no browser, no server process)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow" -q
 
 lint: setup ## Check the style (ruff, rules in pyproject.toml; tests/test_lint.py runs the same check)
 	$(BIN)/ruff check src tests benchmarks scripts

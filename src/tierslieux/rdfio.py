@@ -1,4 +1,11 @@
-"""Reading and writing RDF files with messages that name the file, line and column."""
+"""Reading and writing RDF files with messages that name the file, line and column.
+
+Turtle and N-Triples are parsed by Oxigraph's parser (Rust, about ten times rdflib's speed on the census) into the
+rdflib graph the caller works with; anything it refuses is parsed again by rdflib, whose leniency and messages
+(file, line, column) stay what they were. Blank node labels are renamed per file, as rdflib's parser does, so that
+``_:x`` in two files is two nodes. Language tags come lower-cased (``@FR`` is read ``@fr``): BCP 47 tags ignore
+case, and the store the build loads does the same.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,9 @@ from rdflib.compare import to_canonical_graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .namespaces import bind_prefixes
+
+#: rdflib's format names that Oxigraph's parser reads first (triples only: a graph, not a dataset)
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
 
 _FORMATS_BY_SUFFIX = {
     ".ttl": "turtle",
@@ -74,14 +84,41 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
     except UnicodeDecodeError as error:
         line, column = _position(data[: error.start].decode("utf-8", errors="replace"), error.start)
         raise RDFSyntaxError(path, line, column, "the file is not valid UTF-8") from None
+    rdf_format, base = rdf_format_for(path), path.resolve().as_uri()
+    if rdf_format in _OXIGRAPH_FORMATS and _parse_with_oxigraph(data, _OXIGRAPH_FORMATS[rdf_format], base, graph):
+        return graph
     try:
-        graph.parse(data=text, format=rdf_format_for(path), publicID=path.resolve().as_uri())
+        graph.parse(data=text, format=rdf_format, publicID=base)
     except BadSyntax as error:
         line, column = _position(error._str, error._i)
         raise RDFSyntaxError(path, line, column, error._why) from None
     except Exception as error:  # rdflib's other parsers raise assorted exception types
         raise RDFSyntaxError(path, getattr(error, "lineno", None), None, str(error) or type(error).__name__) from None
     return graph
+
+
+def _parse_with_oxigraph(data: bytes, rdf_format: str, base: str, graph: Graph) -> bool:
+    """Add the triples of ``data`` to ``graph`` with Oxigraph's parser; return False, adding nothing, if it refuses them."""
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    converted: dict = {}  # the file's terms repeat (predicates, classes, places): each is converted once
+
+    def term(node):
+        known = converted.get(node)
+        if known is None:
+            known = converted[node] = BNode() if isinstance(node, ox.BlankNode) else rdflib_term(node)
+        return known
+
+    try:
+        parser = ox.parse(data, format=getattr(ox.RdfFormat, rdf_format), base_iri=base)
+        triples = [(term(quad.subject), term(quad.predicate), term(quad.object), graph) for quad in parser]
+    except (SyntaxError, ValueError):
+        return False
+    graph.addN(triples)
+    for prefix, namespace in (parser.prefixes or {}).items():
+        graph.bind(prefix, namespace, override=False)
+    return True
 
 
 def _umask() -> int:
