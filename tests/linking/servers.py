@@ -116,19 +116,22 @@ class FaultProxy:
                     )
                     time.sleep(0.05)  # long enough for overlapping requests to show in most_in_flight
                     if fault == "429":
-                        self._send(429, b"Too many requests", "text/plain", {"Retry-After": proxy.retry_after})
+                        answer = (429, b"Too many requests", "text/plain", {"Retry-After": proxy.retry_after})
                     elif fault == "503":
-                        self._send(503, b"Service unavailable", "text/plain")
+                        answer = (503, b"Service unavailable", "text/plain", None)
                     elif fault == "description":
-                        self._send(200, *proxy.description)
+                        answer = (200, *proxy.description, None)
                     else:
                         status, data, content_type = self._forward(method, body if method == "POST" else None)
                         if fault == "truncated":
                             data = data[: len(data) // 2]
-                        self._send(status, data, content_type)
+                        answer = (status, data, content_type, None)
                 finally:
+                    # Before the answer is sent: once the client has it, it may send its next request, which must
+                    # not find this one still counted (a fresh-clone run under load once saw 2 in flight so).
                     with proxy._lock:
                         proxy.in_flight -= 1
+                self._send(*answer)
 
             def _send(self, status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
                 self.send_response(status)
