@@ -1,10 +1,10 @@
 """Reading and writing RDF files with messages that name the file, line and column.
 
-Turtle and N-Triples are parsed by Oxigraph's parser (Rust, about ten times rdflib's speed on the census) into the
-rdflib graph the caller works with; anything it refuses is parsed again by rdflib, whose leniency and messages
-(file, line, column) stay what they were. Blank node labels are renamed per file, as rdflib's parser does, so that
-``_:x`` in two files is two nodes. Language tags come lower-cased (``@FR`` is read ``@fr``): BCP 47 tags ignore
-case, and the store the build loads does the same.
+Turtle and N-Triples are parsed by Oxigraph's parser into the rdflib graph the caller works with (data/ reads in
+about 1.0 s against 3.2 s with rdflib's parser alone; filling rdflib's store is now most of it). Anything Oxigraph
+refuses is parsed again by rdflib, whose leniency and messages (file, line, column) stay what they were. Blank node
+labels are renamed per file, as rdflib's parser does, so that ``_:x`` in two files is two nodes. Language tags come
+lower-cased (``@FR`` is read ``@fr``): BCP 47 tags ignore case, and the store the build loads does the same.
 """
 
 from __future__ import annotations
