@@ -11,6 +11,9 @@ PORT ?= 8000
 #: fixtures, such as a module's servers, start once); tests/ports.py gives each worker its own ports
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
+#: pytest keeps the test modules it rewrites for its assertions as bytecode (__pycache__/, git-ignored); where the
+#: machine sets PYTHONDONTWRITEBYTECODE, every run would rewrite them all again (about 5 s a worker)
+unexport PYTHONDONTWRITEBYTECODE
 #: Etalab's découpage administratif (npm, MIT): the version mappings/reference/*.csv are converted from
 ETALAB_VERSION := 6.0.0
 REFERENCE_CACHE := .cache/npm

@@ -53,6 +53,17 @@ MINI_BAD_DATA = """\
 """
 
 
+#: Fixtures that start a real process (a server, a browser): a test using one is ``slow`` without saying so itself.
+REAL_PROCESS_FIXTURES = frozenset({"live_server", "oxigraph_store", "browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses a real process's fixture, so ``make test-fast`` stays in-process."""
+    for item in items:
+        if REAL_PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def mini_repo(tmp_path: Path) -> Path:
     """A folder with ontology/, shapes/ and data/ holding a tiny, conforming knowledge model."""

@@ -27,6 +27,7 @@ def release_store(tmp_path_factory) -> ox.Store:
     return read_dump(BuildLayout(root).current_release.quads_dump)
 
 
+@pytest.mark.slow  # the whole release loaded, census included
 def test_every_ad_hoc_query_parses_and_most_parameters_find_places(release_store):
     regions = [str(r["r"].value) for r in release_store.query(serving.PREFIXES + "SELECT DISTINCT ?r WHERE { ?d tl:region ?r }")][:3]
     places = [str(r["p"].value) for r in release_store.query(serving.PREFIXES + "SELECT ?p WHERE { ?p a tl:ThirdPlace } LIMIT 3")]

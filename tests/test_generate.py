@@ -100,6 +100,7 @@ def test_turtle_output_is_canonical(tmp_path):
 # --- shapes and proportions -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # pySHACL on 150 generated places
 def test_a_generated_graph_conforms_to_the_shapes():
     graph = Graph().parse(data="".join(generate_lines(150, 9)), format="nt")
     outcome = validate_graph(graph)

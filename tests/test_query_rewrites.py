@@ -101,6 +101,7 @@ def test_rewritten_query_answers_as_before_on_a_generated_graph(generated_store:
     assert assert_same_answers(generated_store, name) > 0, f"{name}: no rows on the generated graph, nothing was compared"
 
 
+@pytest.mark.slow  # the whole repository graph, census included; the generated graph above is the quick check
 @pytest.mark.parametrize("name", sorted(BEFORE))
 def test_rewritten_query_answers_as_before_on_the_repository_graph(built: BuildLayout, name: str):
     store = ox.Store.read_only(str(built.store_dir.resolve()))

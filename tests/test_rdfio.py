@@ -11,6 +11,7 @@ from rdflib.compare import isomorphic
 from tierslieux.rdfio import RDFSyntaxError, _parse_with_oxigraph, parse_file
 
 from .conftest import REPO_ROOT
+from .marks import slow_if_census
 
 TURTLE = """@prefix ex: <http://example.org/> .
 ex:place ex:name "La Coroutine"@FR , "The Coroutine"@en ; ex:seats 12 ; ex:rate 1.50 ; ex:open true ;
@@ -74,6 +75,6 @@ def test_a_syntax_error_still_names_the_file_line_and_column(tmp_path):
     assert error.value.path == path and error.value.line == 3
 
 
-@pytest.mark.parametrize("path", sorted((REPO_ROOT / "data").rglob("*.ttl")), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+@pytest.mark.parametrize("path", slow_if_census(sorted((REPO_ROOT / "data").rglob("*.ttl"))), ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_every_data_file_reads_as_rdflib_reads_it(path):
     assert isomorphic(parse_file(path), _rdflib_only(path))

@@ -70,6 +70,7 @@ def test_a_code_given_wins_and_a_name_only_fills_a_missing_code():
     assert choose_commune(None, None, "59100", None, "Roubaix") == ("59512", 0)
 
 
+@pytest.mark.slow  # reads the whole census
 def test_the_tables_hold_every_census_commune_and_hang_together():
     by_postcode, by_name = communes()
     entries = [c for found in by_name.values() for c in found]

@@ -16,6 +16,7 @@ from tierslieux.rdfio import parse_file
 from tierslieux.validation import format_report, load_graph, load_model, load_shapes, validate_graph
 
 from .conftest import REPO_ROOT
+from .marks import slow_if_census
 
 MODEL_FILES = default_turtle_files()
 QUERY_FILES = sorted(QUERIES_DIR.rglob("*.rq"))
@@ -27,12 +28,12 @@ def rel(path) -> str:
     return str(path.relative_to(REPO_ROOT))
 
 
-@pytest.mark.parametrize("path", MODEL_FILES, ids=rel)
+@pytest.mark.parametrize("path", slow_if_census(MODEL_FILES), ids=rel)
 def test_turtle_file_parses(path):
     assert len(parse_file(path)) > 0, f"{path} is empty"
 
 
-@pytest.mark.parametrize("path", MODEL_FILES, ids=rel)
+@pytest.mark.parametrize("path", slow_if_census(MODEL_FILES), ids=rel)
 def test_turtle_file_is_canonical(path):
     assert non_canonical_files([path]) == [], f"{path} is not canonical: run `tierslieux format {rel(path)}`"
 

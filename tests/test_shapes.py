@@ -97,9 +97,12 @@ def context(model) -> Graph:
     return parse_file(CONTEXT_FILE, graph)
 
 
-def run_shapes(data: Graph, shapes: Graph, inference: str = "none") -> Graph:
-    """Validate ``data`` as the build does (no inference, warnings do not break conformance); return the report."""
-    _, report, _ = validate(data, shacl_graph=shapes, inference=inference, allow_warnings=True, advanced=True)
+def run_shapes(data: Graph, shapes: Graph, inference: str = "none", inplace: bool = False) -> Graph:
+    """Validate ``data`` as the build does (no inference, warnings do not break conformance); return the report.
+
+    ``inplace``: ``data`` is this validation's own copy, so pySHACL need not clone it (inference may then add to it).
+    """
+    _, report, _ = validate(data, shacl_graph=shapes, inference=inference, allow_warnings=True, advanced=True, inplace=inplace)
     return report
 
 
@@ -108,7 +111,7 @@ def validate_fixture(path: Path, context: Graph, shapes: Graph, inference: str =
     data = Graph()
     data += context
     parse_file(path, data)
-    return run_shapes(data, shapes, inference)
+    return run_shapes(data, shapes, inference, inplace=True)
 
 
 def path_key(graph: Graph, path) -> str | None:

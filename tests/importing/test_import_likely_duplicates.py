@@ -181,6 +181,7 @@ def real_report(real_duplicates) -> str:
     return report_csv(real_duplicates)
 
 
+@pytest.mark.slow  # the report on the whole of data/, census included
 def test_the_real_data_report_holds_only_same_name_pairs_kept_apart(real_duplicates, real_report):
     for duplicate in real_duplicates:
         first, second = duplicate.first.place, duplicate.second.place
@@ -202,6 +203,7 @@ def test_the_real_data_report_holds_only_same_name_pairs_kept_apart(real_duplica
             assert int(distance) > 100
 
 
+@pytest.mark.slow  # the report on the whole of data/, census included
 def test_the_real_data_report_lists_a_known_census_pair(real_report):
     # The census lists "1624 Cowork'in Lille" and "1624 COWORKIN'LILLE", both in Lille, 3.4 km apart.
     lille = [r for r in rows(real_report) if r[0] == "1624coworkin"]
@@ -212,6 +214,7 @@ def test_the_real_data_report_lists_a_known_census_pair(real_report):
     assert any(r[0] == "arretminute" and r[9] == "" and r[10] == "no commune on one side" for r in rows(real_report))
 
 
+@pytest.mark.slow  # the report on the whole of data/, census included
 def test_the_real_data_report_is_the_same_from_another_process(real_report, tmp_path):
     """No order depends on the process (set iteration, hash seeds): a second process writes the same bytes."""
     out = tmp_path / "likely-duplicates.csv"

@@ -3,6 +3,7 @@ a dry run that writes nothing, and ``validate FILE`` judging a file with what it
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,12 +13,15 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from tierslieux.cli import main
+from tierslieux.importing.existing import read_files
 from tierslieux.importing.issues import ImportFailure
 from tierslieux.importing.pipeline import run_import
 from tierslieux.namespaces import TL
 from tierslieux.paths import DATA_DIR, MAPPINGS_DIR
 
 from .test_import_bad_input import _without_column
+
+pytestmark = pytest.mark.slow  # imports matched against every place of data/ (2-3 s a test)
 
 FIXTURES = Path(__file__).parent
 BAD = FIXTURES / "cget-bad.csv"
@@ -32,6 +36,21 @@ def rows_of(path: Path, *ids: str) -> list[str]:
 def places(path: Path) -> int:
     return len(set(Graph().parse(path).subjects(RDF.type, TL.ThirdPlace)))
 
+
+def test_data_is_read_again_once_one_of_its_files_changed(tmp_path):
+    data = tmp_path / "data"
+    path = data / "curated" / "places.ttl"
+    path.parent.mkdir(parents=True)
+    place = "<https://w3id.org/tiers-lieux/id/place/{}> <http://www.w3.org/2000/01/rdf-schema#label> \"{}\" .\n"
+    path.write_text(place.format("la-ruche", "La Ruche"), encoding="utf-8")
+    first = read_files([path], data)
+    assert read_files([path], data) is first  # unchanged: read once
+    path.write_text(place.format("la-ruche", "La Riche"), encoding="utf-8")  # same size
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    second = read_files([path], data)
+    assert second is not first and {str(o) for o in second.graph.objects()} == {"La Riche"}
+    path.write_text(place.format("la-ruche", "La Ruche") + place.format("la-coroutine", "La Coroutine"), encoding="utf-8")
+    assert len(read_files([path], data).graph) == 2
 
 def test_an_unbalanced_quote_is_refused_with_the_file_and_lines(tmp_path):
     lines = rows_of(MEDNUM, "mn-0001", "mn-0002", "mn-0003")

@@ -324,6 +324,7 @@ def test_vocabularies_schemes_and_concepts_resolve(client):
     assert (URIRef("https://w3id.org/tiers-lieux/vocab/place-kind/coworking"), SKOS.inScheme, URIRef("https://w3id.org/tiers-lieux/vocab/place-kind")) in graph
 
 
+@pytest.mark.slow  # pyLODE renders the whole ontology (3 s)
 def test_ontology_documentation_is_generated_by_pylode(client):
     response = client.get("/ontology", headers={"Accept": "text/html"})
     assert response.status_code == 200

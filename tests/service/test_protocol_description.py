@@ -91,6 +91,7 @@ def test_void_dataset(void_graph):
     assert (DATASET, VOID.uriSpace, Literal("https://w3id.org/tiers-lieux/id/")) in void_graph
 
 
+@pytest.mark.slow  # reads the whole dump with rdflib
 def test_void_triples_are_the_distinct_triples_the_endpoint_serves(void_graph, built):
     """The endpoint serves every source's statements (the N-Quads dump, as triples); the triple dumps hold the resolved
     view, where values a source lost to another are left out (docs/merging.md)."""
@@ -109,6 +110,7 @@ def test_void_subsets_are_the_named_graphs(void_graph, built):
     assert subsets == built.manifest()["graphs"]
 
 
+@pytest.mark.slow  # reads the whole dump with rdflib
 def test_void_class_partitions(void_graph, dump):
     served = {
         str(void_graph.value(p, VOID["class"])): int(void_graph.value(p, VOID.entities))
@@ -123,6 +125,7 @@ def test_void_class_partitions(void_graph, dump):
     assert int(void_graph.value(DATASET, VOID.classes)) == len(counted)
 
 
+@pytest.mark.slow  # reads the whole dump with rdflib
 def test_void_wikidata_linkset(void_graph, dump):
     (linkset,) = [s for s in void_graph.objects(DATASET, VOID.subset) if (s, RDF.type, VOID.Linkset) in void_graph]
     assert void_graph.value(linkset, VOID.linkPredicate) == TL.wikidataItem
@@ -130,6 +133,7 @@ def test_void_wikidata_linkset(void_graph, dump):
     assert int(void_graph.value(linkset, VOID.triples)) == len(set(dump.triples((None, TL.wikidataItem, None))))
 
 
+@pytest.mark.slow  # reads the whole dump with rdflib
 def test_void_licences_and_sources(void_graph, dump):
     licences = {str(o) for o in dump.objects(None, DCTERMS.license) if isinstance(o, URIRef)}
     assert {str(o) for o in void_graph.objects(DATASET, DCTERMS.license)} == licences

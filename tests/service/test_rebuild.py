@@ -29,6 +29,8 @@ from ..ports import free_port
 from ..servers import TIERSLIEUX, LiveServer, start_server, stop_server
 from .processes import descendants, is_query_process
 
+pytestmark = pytest.mark.slow  # `tierslieux build` and `tierslieux serve` as real processes
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PERSON = "https://w3id.org/tiers-lieux/id/person/"
 NEW_PERSON = f"""@prefix dct: <http://purl.org/dc/terms/> .
@@ -114,7 +116,6 @@ def query_process_stores(server: LiveServer) -> set[str]:
     return stores
 
 
-@pytest.mark.slow
 def test_rebuild_while_serving(tmp_path):
     """Queries in a loop during a rebuild: none fails, the new data appears once published, and a refused build changes nothing."""
     data = curated_copy(tmp_path)

@@ -40,6 +40,8 @@ PERSON = "https://w3id.org/tiers-lieux/id/person/"
 COUNT_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 USER, PASSWORD = "publisher", "correct horse battery staple"
 
+pytestmark = pytest.mark.slow  # `oxigraph serve`, `tierslieux publish` and `tierslieux serve` as real processes
+
 
 @pytest.fixture
 def oxigraph(tmp_path) -> Iterator[OxigraphServer]:
@@ -82,7 +84,6 @@ def sparql_json(url: str, query: str) -> dict:
 # --- tierslieux publish ---------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_publish_loads_one_graph_per_source_and_removes_stale_ones(built, oxigraph):
     stale, foreign = GRAPHS + "curated/removed-source", "http://example.org/someone-elses-graph"
     put_graph(oxigraph, stale, "<http://example.org/s> <http://example.org/p> \"old\" .\n")
@@ -191,7 +192,6 @@ def guarded(oxigraph) -> Iterator[AuthProxy]:
     proxy.close()
 
 
-@pytest.mark.slow
 def test_publish_and_serve_with_credentials(built, oxigraph, guarded, tmp_path):
     query_url = guarded.base + "/query"
     wrong = run("publish", "--store", query_url, "--build-dir", str(built.root), "--user", USER, env={"TIERSLIEUX_STORE_PASSWORD": "wrong"})
@@ -298,7 +298,6 @@ def test_remote_store_reconnects_after_the_server_restarts(built, tmp_path):
 # --- two services, one store -----------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_two_services_in_front_of_one_store(tmp_path, oxigraph):
     """Both answer from the same store; a new publication and an update through one service are seen by both."""
     data = tmp_path / "data"

@@ -10,6 +10,7 @@ duplicates report of the whole data folder reads ``data/`` the same way (:func:`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +61,23 @@ def match_files(mapping: Mapping, data_dir: Path, output: Path) -> list[Path]:
 def read_files(files: list[Path], data_dir: Path) -> Existing:
     """Read ``files`` (Turtle, under ``data_dir``) into one graph, noting which file describes which resource.
 
-    Raises :class:`ImportFailure` naming the file, line and column of a syntax error.
+    The union is read again only when a file changed (its path, size or modification time): imports run one after
+    another in one process (several networks' exports, the tests) read data/ once. The result is shared between
+    those calls, so callers only read it. Raises :class:`ImportFailure` naming the file, line and column of a syntax
+    error.
     """
+    return _read_unchanged(tuple(_file_key(path) for path in files), Path(data_dir))
+
+
+def _file_key(path: Path) -> tuple[Path, int, int]:
+    """What says a file changed: its path, size and modification time (nanoseconds)."""
+    stat = Path(path).stat()
+    return Path(path), stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=1)
+def _read_unchanged(keys: tuple[tuple[Path, int, int], ...], data_dir: Path) -> Existing:
+    files = [path for path, _, _ in keys]
     sources: dict[URIRef, list[str]] = {}
     parts = []
     for path in files:
