@@ -52,6 +52,7 @@ def test_data_is_read_again_once_one_of_its_files_changed(tmp_path):
     path.write_text(place.format("la-ruche", "La Ruche") + place.format("la-coroutine", "La Coroutine"), encoding="utf-8")
     assert len(read_files([path], data).graph) == 2
 
+
 def test_an_unbalanced_quote_is_refused_with_the_file_and_lines(tmp_path):
     lines = rows_of(MEDNUM, "mn-0001", "mn-0002", "mn-0003")
     lines[1] = lines[1].replace(",La Coroutine,", ',"La Coroutine,')  # the quote is never closed on its line

@@ -21,6 +21,7 @@ from tierslieux.service import DEFAULTS, create_app, internal_timeout
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore, LongQuerySlots
 
+from ..servers import BACKENDS
 from .chromium import CHROMIUM, DevTools
 
 
@@ -34,8 +35,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         both = metafunc.definition.get_closest_marker("both_backends") is not None
         # the remote store is a real `oxigraph serve` process: slow, as every test on a real process
-        remote = pytest.param("remote", marks=pytest.mark.slow, id="remote")
-        metafunc.parametrize("backend", ["embedded", remote] if both else ["embedded"], indirect=True)
+        backends = [pytest.param(name, marks=pytest.mark.slow) if name == "remote" else name for name in BACKENDS]
+        metafunc.parametrize("backend", backends if both else ["embedded"], indirect=True)
 
 
 @pytest.fixture
