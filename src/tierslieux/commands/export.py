@@ -28,7 +28,9 @@ def export_command(fmt: str, graph_name: str | None, places_only: bool, out: Pat
     except RDFSyntaxError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    text = export(dataset, fmt, places(dataset) if places_only else None)
+    # A table holds places only whatever the flag: selecting them first would be work thrown away.
+    selected = places(dataset) if places_only and not FORMATS[fmt].table else None
+    text = export(dataset, fmt, selected)
     if out is None:
         click.echo(text, nl=False)
     else:
