@@ -165,6 +165,7 @@ class Commune:
     department: str
     parent: str
     postcodes: tuple[str, ...]
+    key: str  # the name as compared (:func:`_name_key`), computed once when the table is read
 
 
 def _name_key(name: str) -> str:
@@ -183,10 +184,10 @@ def communes() -> tuple[dict[str, list[Commune]], dict[str, list[Commune]]]:
     with (MAPPINGS_DIR / "reference" / "communes.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             commune = Commune(row["code"], row["name"], row["type"], row["department"], row["parent"],
-                              tuple(row["postcodes"].split()))
+                              tuple(row["postcodes"].split()), _name_key(row["name"]))
             for code in commune.postcodes:
                 by_postcode.setdefault(code, []).append(commune)
-            by_name.setdefault(f"{commune.department} {_name_key(commune.name)}", []).append(commune)
+            by_name.setdefault(f"{commune.department} {commune.key}", []).append(commune)
     return by_postcode, by_name
 
 
@@ -210,7 +211,7 @@ def resolve_commune(postcode_: str | None, name: str | None, department: str | N
     key = _name_key(str(name or ""))
     by_postcode, by_name = communes()
     candidates = by_postcode.get(code, []) if code else []
-    named = sorted({_current(c) for c in candidates if _name_key(c.name) == key})
+    named = sorted({_current(c) for c in candidates if c.key == key})
     if not named:
         departments_ = {c.department for c in candidates} or ({department_of_postcode(code)} if code else set())
         if department:
@@ -222,7 +223,7 @@ def resolve_commune(postcode_: str | None, name: str | None, department: str | N
     if not named and key:
         # A commune nouvelle often keeps its largest former commune's name first (Ancenis-Saint-Géréon,
         # Theix-Noyalo), and exports keep writing the old name.
-        beginning = {c.code: c for c in candidates if _name_key(c.name).startswith(key + " ")}
+        beginning = {c.code: c for c in candidates if c.key.startswith(key + " ")}
         if len(beginning) == 1:
             (chosen,) = beginning.values()
             note(f"commune {name!r} is not the name of a commune of postcode {code}; {chosen.name!r} ({chosen.code}), "
