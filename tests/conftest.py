@@ -57,6 +57,22 @@ MINI_BAD_DATA = """\
 REAL_PROCESS_FIXTURES = frozenset({"live_server", "oxigraph_store", "browser"})
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests that use ``backend`` or ``live_server`` on the built store; those of a module marked ``both_backends``
+    on the remote one too.
+
+    The protocol's own modules (request parsing, results, limits, description, security, real clients) carry the mark:
+    the remote store is tested where the protocol is, and the pages, dumps, explorer and named queries, which read the
+    store through the same ``Store`` protocol, once.
+    """
+    both = metafunc.definition.get_closest_marker("both_backends") is not None
+    # the remote store is a real `oxigraph serve` process: slow, as every test on a real process
+    backends = [pytest.param(name, marks=pytest.mark.slow) if name == "remote" else name for name in BACKENDS]
+    for fixture in ("backend", "live_server"):
+        if fixture in metafunc.fixturenames:
+            metafunc.parametrize(fixture, backends if both else ["embedded"], indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` every test that uses a real process's fixture, so ``make test-fast`` stays in-process."""
     for item in items:
@@ -102,7 +118,7 @@ def oxigraph_store(built: BuildLayout, tmp_path_factory: pytest.TempPathFactory)
         stop_server(server.process)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest, built: BuildLayout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``tierslieux serve`` as a real process (gunicorn, two workers) on a free loopback port, on the built or the remote store."""
     port = free_port()

@@ -1,9 +1,10 @@
 """Fixtures for the SPARQL service: the Flask app on either backend, and a headless browser.
 
-The service's tests run against both backends (``backend`` and ``live_server``
-are parametrized): ``embedded``, the built store, and ``remote``, a real
-``oxigraph serve`` process on loopback into which the same release was
-published with the Graph Store Protocol (``tierslieux publish``). The release
+The service's tests run on two backends (``backend`` and ``live_server`` are
+parametrized by ``tests/conftest.py``): ``embedded``, the built store, and, in
+the modules marked ``both_backends``, ``remote``, a real ``oxigraph serve``
+process on loopback into which the same release was published with the Graph
+Store Protocol (``tierslieux publish``). The release
 itself (``built``), that server (``oxigraph_store``) and ``tierslieux serve`` as
 a real process (``live_server``) are fixtures of ``tests/conftest.py``.
 """
@@ -21,22 +22,7 @@ from tierslieux.service import DEFAULTS, create_app, internal_timeout
 from tierslieux.stores.embedded import EmbeddedStore
 from tierslieux.stores.query_processes import IsolatedStore, LongQuerySlots
 
-from ..servers import BACKENDS
 from .chromium import CHROMIUM, DevTools
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run the tests that use ``backend`` on the built store; those of a module marked ``both_backends`` on the remote one too.
-
-    The protocol's own modules (request parsing, results, limits, description, security) carry the mark: the remote
-    store is tested where the protocol is, and the pages, dumps and named queries, which read the store through the
-    same ``Store`` protocol, once.
-    """
-    if "backend" in metafunc.fixturenames:
-        both = metafunc.definition.get_closest_marker("both_backends") is not None
-        # the remote store is a real `oxigraph serve` process: slow, as every test on a real process
-        backends = [pytest.param(name, marks=pytest.mark.slow) if name == "remote" else name for name in BACKENDS]
-        metafunc.parametrize("backend", backends if both else ["embedded"], indirect=True)
 
 
 @pytest.fixture

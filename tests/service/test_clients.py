@@ -15,7 +15,7 @@ from SPARQLWrapper import GET, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from tierslieux.namespaces import TL
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]  # real clients speak the protocol: both stores
 
 CLASSES = "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?c WHERE { ?c a owl:Class FILTER(isIRI(?c)) } ORDER BY ?c"
 CONSTRUCT_CLASSES = "CONSTRUCT { ?c a <http://www.w3.org/2002/07/owl#Class> } WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> FILTER(isIRI(?c)) }"
