@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-budget", type=float, help="seconds per cell after which no request is started (default 5; smoke 0.5)")
     parser.add_argument("--request-timeout", type=float, default=60.0, help="seconds before a request counts as timed out")
     parser.add_argument("--cold-start-repeats", type=int, help="cold starts measured per dataset (default 3; smoke 1)")
-    parser.add_argument("--rdflib-cap", type=float, help="seconds after which no new query is sent to rdflib-endpoint on a dataset (default 240; smoke 15)")
+    parser.add_argument("--rdflib-cap", type=float, help="seconds after which no new query is sent to rdflib-endpoint on a dataset (default 240; smoke 6)")
     parser.add_argument("--rdflib-start-timeout", type=float, default=600.0, help="seconds rdflib-endpoint may take to load a dataset")
     parser.add_argument("--build-timeout", type=float, default=1800.0, help="seconds one build may take")
     parser.add_argument("--build-engine", default="fast", help="SHACL engine of the validated build (`tierslieux build --engine`)")
@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.requests = args.requests or (3 if smoke else 200)
     args.time_budget = args.time_budget or (0.5 if smoke else 5.0)
     args.cold_start_repeats = args.cold_start_repeats or (1 if smoke else 3)
-    args.rdflib_cap = args.rdflib_cap if args.rdflib_cap is not None else (15.0 if smoke else 240.0)
+    args.rdflib_cap = args.rdflib_cap if args.rdflib_cap is not None else (6.0 if smoke else 240.0)
     args.validation_timeout = args.validation_timeout or (120.0 if smoke else 240.0)
     args.max_minutes = args.max_minutes if args.max_minutes is not None else 55.0
     return args

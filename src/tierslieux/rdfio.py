@@ -157,14 +157,18 @@ def write_atomically(path: Path, content: bytes | str) -> None:
         raise
 
 
+def has_blank_nodes(graph: Graph) -> bool:
+    """Tell whether any triple of ``graph`` holds a blank node (without one, graph comparisons need no relabelling)."""
+    return any(isinstance(term, BNode) for triple in graph for term in triple)
+
+
 def canonical_turtle(graph: Graph) -> str:
     """Serialise ``graph`` as the project's canonical Turtle (sorted, our prefixes, only those used)."""
     out = Graph()
     bind_prefixes(out)
     # Blank nodes are relabelled from their content so that their order, too, is stable. Without any, the
     # serializer's own sorting is the whole order, and the relabelling (a third of the time on the census) is skipped.
-    has_blank_nodes = any(isinstance(term, BNode) for triple in graph for term in triple)
-    for triple in to_canonical_graph(graph) if has_blank_nodes else graph:
+    for triple in to_canonical_graph(graph) if has_blank_nodes(graph) else graph:
         out.add(triple)
     return out.serialize(format="turtle")
 
