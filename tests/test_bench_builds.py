@@ -82,7 +82,7 @@ def test_default_and_smoke_options(run):
     full = run.parse_args([])
     assert (full.datasets, full.rdflib_cap, full.validation_timeout, full.max_minutes, full.build_engine) == ("real,0.1M,1M", 240.0, 240.0, 55.0, "fast")
     smoke = run.parse_args(["--smoke"])
-    assert (smoke.datasets, smoke.requests, smoke.time_budget, smoke.cold_start_repeats, smoke.rdflib_cap) == ("30", 3, 0.5, 1, 15.0)
+    assert (smoke.datasets, smoke.requests, smoke.time_budget, smoke.cold_start_repeats, smoke.rdflib_cap) == ("30", 3, 0.5, 1, 6.0)
     assert run.parse_args(["--datasets", "real,10000", "--rdflib-cap", "0"]).rdflib_cap == 0.0
 
 
