@@ -146,7 +146,36 @@ def test_open_starts_every_query_process(store_dir):
         assert all(Path(f"/proc/{pid}").exists() for pid in pids)
     finally:
         store.close()
-    assert not any(Path(f"/proc/{pid}").exists() and b"query_runner" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "closing the store leaves query processes running"
+
+
+def _opened_files(pid: int) -> set[Path]:
+    """The files ``pid`` has open."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.add(Path(fd.readlink()))
+        except OSError:
+            pass
+    return found
+
+
+def test_query_processes_on_disk_are_forked_by_a_holder_that_never_opens_the_store(store_dir):
+    """A read-only store's query processes are forked (a fresh interpreter costs a quarter of a second of CPU each, and
+    a worker starts one per thread) by a holder that holds no graph: each child opens the on-disk store itself, since
+    RocksDB's handle must not cross a fork."""
+    store = IsolatedStore.open(store_dir, processes=2, default_timeout=60)
+    try:
+        holder = store.pool.holder.process.pid
+        assert Path(f"/proc/{holder}/cmdline").read_bytes().split(b"\0")[-3:-1] == [b"hold", b"-"]
+        tasks = Path(f"/proc/{holder}/task").glob("*/children")
+        assert sorted(int(pid) for task in tasks for pid in task.read_text().split()) == sorted(store.pool.pids())
+        inside = lambda pid: any(store_dir in path.parents for path in _opened_files(pid))  # noqa: E731
+        assert not inside(holder), "the holder opened the store: its RocksDB handle would cross the fork"
+        assert all(inside(pid) for pid in store.pool.pids()), "a forked query process did not open the on-disk store"
+        assert [row[0].value for row in store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH.value}> {{ ?s ?p ?o }} }}").rows] == [str(len(AWKWARD) + MANY)]
+    finally:
+        store.close()
 
 
 def test_open_refuses_a_folder_that_is_not_a_store_and_leaves_no_process(tmp_path):

@@ -35,6 +35,16 @@ exits, and its query processes then end too.
 The memory limit of a forked query process is ``MEMORY_MB`` *plus* the address
 space the graph took in the holder: ``QUERY_MEMORY_MB`` keeps its meaning,
 what a query process may use besides the graph.
+
+A release too large to hold (or when ``STORE_IN_MEMORY`` is false) is queried
+on disk, and a holder without a dump (``hold -``) still does the forking: it
+holds no graph, only the imports every query process needs (rdflib's SPARQL
+parser is most of a fresh interpreter's start), and each forked query process
+opens the on-disk store itself. A process started afresh costs about a quarter
+of a second of CPU; a worker starts one per thread, so forking them is most of
+the time from ``tierslieux serve`` to its first answer on a large graph
+(``benchmarks/RESULTS.md``, cold start). The holder never opens the store:
+RocksDB's handle must not cross a fork.
 """
 
 from __future__ import annotations
@@ -94,16 +104,22 @@ def _address_space() -> int:
 # --- the holder process -----------------------------------------------------------------------------
 
 
-def hold(conn: Connection, store_dir: Path, dump: Path, memory_mb: int, serve: Callable[[Connection, EmbeddedStore, int, int], int]) -> int:
-    """Run the holder on ``conn`` (see the module docstring); ``serve(conn, store, memory_mb, held_bytes)`` runs a query process."""
+def hold(conn: Connection, store_dir: Path, dump: Path | None, memory_mb: int, serve: Callable[[Connection, EmbeddedStore, int, int], int]) -> int:
+    """Run the holder on ``conn`` (see the module docstring); ``serve(conn, store, memory_mb, held_bytes)`` runs a query process.
+
+    ``dump`` None: no graph is held, and each forked query process opens the on-disk store ``store_dir`` itself.
+    """
     before = _address_space()
-    try:
-        store = EmbeddedStore(read_dump(dump), str(store_dir), read_only=True)
-    except StoreError as error:
-        conn.send(("error", "store", str(error)))
-        return 3
+    store = None
+    if dump is not None:
+        try:
+            store = EmbeddedStore(read_dump(dump), str(store_dir), read_only=True)
+        except StoreError as error:
+            conn.send(("error", "store", str(error)))
+            return 3
     preload_policy_parser()
-    held_bytes = max(0, _address_space() - before)
+    # What a forked process has besides what a process started afresh would: the graph (nothing, on disk).
+    held_bytes = max(0, _address_space() - before) if store is not None else 0
     gc.freeze()  # the collector of a forked process then leaves the holder's objects, and their pages, alone
     conn.send(("ready", os.getpid()))
     ended: dict[int, int] = {}
@@ -120,7 +136,7 @@ def hold(conn: Connection, store_dir: Path, dump: Path, memory_mb: int, serve: C
                 code = FAILED_EXIT
                 try:
                     end_with_parent(os.getppid(), lambda: os._exit(0), interval=1.0)
-                    code = serve(Connection(fd), store, memory_mb, held_bytes)
+                    code = _serve_forked(Connection(fd), store, store_dir, memory_mb, held_bytes, serve)
                 finally:
                     os._exit(code)
             os.close(fd)
@@ -133,6 +149,18 @@ def hold(conn: Connection, store_dir: Path, dump: Path, memory_mb: int, serve: C
             os.wait()
         except ChildProcessError:
             return 0
+
+
+def _serve_forked(conn: Connection, store: EmbeddedStore | None, store_dir: Path, memory_mb: int, held_bytes: int,
+                  serve: Callable[[Connection, EmbeddedStore, int, int], int]) -> int:
+    """Run a forked query process on the held ``store``, or on the on-disk store it opens now (exit code 3 when it cannot)."""
+    if store is None:
+        try:
+            store = EmbeddedStore.open(store_dir, read_only=True)
+        except StoreError as error:
+            conn.send(("error", "store", str(error)))
+            return 3
+    return serve(conn, store, memory_mb, held_bytes)
 
 
 def _reap(pid: int, ended: dict[int, int]) -> int | None:
@@ -208,13 +236,14 @@ class ForkedProcess:
 
 
 class StoreHolder:
-    """The worker's end of a holder process: it forks query processes on the release held in memory.
+    """The worker's end of a holder process: it forks query processes on the release held in memory (``dump``), or,
+    with no dump, query processes that each open the on-disk store ``store_dir``.
 
     A holder that died (killed, or out of memory) is started again at the next
     fork: the release is read into memory again and queries go on.
     """
 
-    def __init__(self, store_dir: Path, dump: Path, memory_mb: int = 0):
+    def __init__(self, store_dir: Path, dump: Path | None, memory_mb: int = 0):
         self.store_dir = store_dir
         self.dump = dump
         self.memory_mb = memory_mb
@@ -229,7 +258,7 @@ class StoreHolder:
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "tierslieux.stores.query_processes",
-                str(child_end.fileno()), str(self.store_dir), "ro", str(self.memory_mb), "hold", str(self.dump),
+                str(child_end.fileno()), str(self.store_dir), "ro", str(self.memory_mb), "hold", str(self.dump or "-"),
             ],
             pass_fds=(child_end.fileno(),),
             stdin=subprocess.DEVNULL,
@@ -237,7 +266,7 @@ class StoreHolder:
         child_end.close()
         self._conn = Connection(parent_end.detach())
         try:
-            message = self._answer(LOAD_TIMEOUT, f"load {self.dump} within {LOAD_TIMEOUT:g} s")
+            message = self._answer(LOAD_TIMEOUT, f"load {self.dump or 'what a query process needs'} within {LOAD_TIMEOUT:g} s")
         except BaseException:
             self._end()
             raise
@@ -289,6 +318,14 @@ class StoreHolder:
         with self._lock:
             self._closed = True
             self._end()
+
+    def wait_ended(self, timeout: float) -> None:
+        """Wait, at most ``timeout`` s, for the holder process to exit after :meth:`close` (it does once its query
+        processes have ended: at once when none was forked or all were killed)."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass  # it ends with its last query process, or with this worker
 
     def _end(self) -> None:
         """Close the socket to the holder process, which then ends (once its query processes have), and reap it then."""

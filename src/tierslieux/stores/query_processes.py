@@ -84,7 +84,7 @@ from .base import (
     StoreError,
 )
 from .embedded import EmbeddedStore, check_client_text
-from .held_in_memory import ForkedProcess, StoreHolder, hold
+from .held_in_memory import ANSWER_TIMEOUT, ForkedProcess, StoreHolder, hold
 from .policy import preload as preload_policy_parser
 
 _log = logging.getLogger(__name__)
@@ -228,20 +228,21 @@ def _serve(conn: Connection, store: EmbeddedStore | None) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """Entry point of a query process: ``python -m tierslieux.stores.query_processes FD STORE_DIR|- ro|rw [MEMORY_MB [hold DUMP]]``.
+    """Entry point of a query process: ``python -m tierslieux.stores.query_processes FD STORE_DIR|- ro|rw [MEMORY_MB [hold DUMP|-]]``.
 
     ``-`` as the store starts a process that only checks client texts.
     ``MEMORY_MB`` (0: none) is the hard limit of its address space, set once
     the store is open. ``hold DUMP`` starts the holder of a release read into
     memory from its N-Quads dump, which forks the query processes
-    (:mod:`.held_in_memory`).
+    (:mod:`.held_in_memory`); ``hold -`` a holder that forks query processes
+    each opening the on-disk ``STORE_DIR``.
     """
     fd, store_arg, mode = int(argv[0]), argv[1], argv[2]
     memory_mb = int(argv[3]) if len(argv) > 3 else 0
     end_with_parent(os.getppid(), lambda: os._exit(0), interval=1.0)
     conn = Connection(fd)
     if len(argv) > 5 and argv[4] == "hold":
-        return hold(conn, Path(store_arg), Path(argv[5]), memory_mb, serve=run_query_process)
+        return hold(conn, Path(store_arg), None if argv[5] == "-" else Path(argv[5]), memory_mb, serve=run_query_process)
     store = None
     if store_arg != "-":
         try:
@@ -668,6 +669,10 @@ class IsolatedStore:
         renewed after each update so that they see it. ``held_dump`` (the
         release's N-Quads dump; read-only stores only) holds the release in
         memory and forks the query processes from it (:mod:`.held_in_memory`).
+        Without it, a read-only store's query processes are still forked, by a
+        holder that holds no graph, and each opens the on-disk store: a fork
+        costs far less than a fresh interpreter. A writable store's processes
+        are started afresh.
         """
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
@@ -675,18 +680,22 @@ class IsolatedStore:
         if held_dump is not None and not read_only:
             raise StoreError("a store held in memory is read-only: updates need the on-disk store")
         real = store_dir.resolve()
-        writer = holder = None
+        writer = holder = pool = None
         if not read_only:
             writer = QueryProcessPool(real, writable=True, size=1, memory_mb=memory_mb)
             writer.fill()
         try:
-            if held_dump is not None:
-                holder = StoreHolder(real, Path(held_dump), memory_mb)
+            if read_only:
+                holder = StoreHolder(real, None if held_dump is None else Path(held_dump), memory_mb)
             pool = QueryProcessPool(real, writable=False, size=processes, memory_mb=memory_mb, long_queries=long_queries, holder=holder)
             pool.fill()
         except BaseException:
-            if holder is not None:
+            if pool is not None:
+                pool.close()  # its processes that did start, then its holder
+            elif holder is not None:
                 holder.close()
+            if holder is not None:
+                holder.wait_ended(ANSWER_TIMEOUT)  # no process is left behind a store that cannot be served
             if writer is not None:
                 writer.close()
             raise
